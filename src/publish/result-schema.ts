@@ -1,0 +1,55 @@
+// The result payload: one per frame, validated with this zod schema before it leaves the drone and
+// exported so the dashboard and users' code validate with the same definition.
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export const TopClassSchema = z.strictObject({
+  index: z.number().int().nonnegative(),
+  label: z.string(),
+  score: z.number().min(0).max(1),
+});
+
+export const PositionSchema = z.strictObject({
+  latDeg: z.number().min(-90).max(90),
+  lonDeg: z.number().min(-180).max(180),
+  altMslM: z.number().nullable(),
+  altAglM: z.number().nullable(),
+  source: z.enum(['exif', 'gpsd', 'mavlink', 'nmea', 'fixed', 'recording']),
+  fixType: z.number().int().min(0).max(3).nullable(),
+  hdop: z.number().nonnegative().nullable(),
+  satellites: z.number().int().nonnegative().nullable(),
+  sampleAgeMs: z.number().nonnegative(),
+});
+
+export const ResultSchema = z.strictObject({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  droneId: z.string().min(1),
+  flightId: z.string().min(1),
+  /** Per-flight sequence number: contiguous from 0, lets subscribers dedupe and order. */
+  seq: z.number().int().nonnegative(),
+  /** Capture time, ISO 8601 UTC with milliseconds. */
+  capturedAt: z.iso.datetime(),
+  timeSource: z.enum(['exif', 'file-mtime', 'sensor', 'arrival', 'recording']),
+  frame: z.strictObject({ name: z.string() }),
+  position: PositionSchema.nullable(),
+  /** Why position is null; null when there is a position. */
+  positionReason: z.string().nullable(),
+  top: z.array(TopClassSchema).min(1),
+  model: z.strictObject({
+    name: z.string(),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    precision: z.enum(['fp32', 'int8']),
+  }),
+  /** Per-stage times for this frame; excluded when comparing result sets. */
+  timingsMs: z.strictObject({
+    decode: z.number().nonnegative(),
+    preprocess: z.number().nonnegative(),
+    inference: z.number().nonnegative(),
+    total: z.number().nonnegative(),
+  }),
+});
+
+export type TopClass = z.infer<typeof TopClassSchema>;
+export type ResultPosition = z.infer<typeof PositionSchema>;
+export type Result = z.infer<typeof ResultSchema>;

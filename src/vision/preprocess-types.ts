@@ -1,0 +1,30 @@
+// Shared shapes of the preprocessing stage: both modes produce the same pair of outputs.
+
+export type PreprocessMode = 'fast' | 'exact';
+
+export interface Normalisation {
+  /** RGB mean on the 0..1 scale. */
+  mean: readonly [number, number, number];
+  /** RGB std on the 0..1 scale. */
+  std: readonly [number, number, number];
+}
+
+export interface PreprocessOptions {
+  mode: PreprocessMode;
+  /** Shorter side after resize (torchvision Resize(256)). */
+  resizeShorterPx: number;
+  /** Centre crop edge (torchvision CenterCrop(224)). */
+  cropPx: number;
+  norm: Normalisation;
+}
+
+export interface Preprocessed {
+  /** Model input, float32 NCHW [1,3,crop,crop], normalised. */
+  input: Float32Array;
+  /** The crop as interleaved RGB bytes, HWC [crop,crop,3]. */
+  crop: Uint8Array;
+  /** Source image size before resizing. */
+  sourceWidth: number;
+  sourceHeight: number;
+  timingsMs: { decode: number; preprocess: number };
+}
