@@ -7,6 +7,8 @@ export interface LoggerOptions {
   level: LevelWithSilent;
   /** Force pretty or JSON; default: pretty only when stdout is a TTY. */
   pretty?: boolean;
+  /** File descriptor: 1 stdout (default), 2 stderr (commands whose stdout is data). */
+  destination?: 1 | 2;
 }
 
 /** Paths that may carry secrets; pino replaces their values before anything is written. */
@@ -21,15 +23,20 @@ export const REDACTED_PATHS = [
 ];
 
 export function createLogger(options: LoggerOptions): Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
-  return pino({
+  const fd = options.destination ?? 1;
+  const pretty = options.pretty ?? (fd === 1 ? process.stdout : process.stderr).isTTY === true;
+  const options_ = {
     level: options.level,
     base: { pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' } } }
-      : {}),
-  });
+  };
+  if (pretty) {
+    return pino({
+      ...options_,
+      transport: { target: 'pino-pretty', options: { destination: fd, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid' } },
+    });
+  }
+  return pino(options_, pino.destination({ fd, sync: false }));
 }
 
 /** A child logger per pipeline stage, so every line says where it came from. */

@@ -1,0 +1,165 @@
+// Composition root: config -> adapters -> pipeline, with start and stop in the right order; no module state.
+import { join } from 'node:path';
+import type { Config } from './config/schema.js';
+import type { Secrets } from './config/resolve-secrets.js';
+import type { Logger } from './platform/logger.js';
+import { packageRoot } from './platform/package-root.js';
+import { autoFlightId } from './platform/flight-id.js';
+import { ImagesFrameSource } from './capture/images-frame-source.js';
+import type { FrameSource } from './capture/frame-source.js';
+import type { PositionSource } from './geo/position-source.js';
+import { ExifPositionSource } from './geo/exif-position-source.js';
+import { FixedPositionSource } from './geo/fixed-position-source.js';
+import { NonePositionSource } from './geo/none-position-source.js';
+import type { Sink } from './publish/sink.js';
+import { JsonlSink } from './publish/jsonl-sink.js';
+import { MqttSink } from './publish/mqtt-sink.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-broker.js';
+import { loadModel, type LoadedModel } from './vision/model-loader.js';
+import { ensureSynthModel } from './model/synth-model.js';
+import { Classifier } from './vision/classifier.js';
+import { preprocessImage } from './vision/preprocess.js';
+import type { PreprocessOptions } from './vision/preprocess-types.js';
+import { runPipeline } from './pipeline/run-pipeline.js';
+import type { PipelineSummary } from './pipeline/metrics.js';
+
+/** Folder where generated models are cached between runs (gitignored). */
+export function generatedModelsDir(): string {
+  return join(packageRoot(), 'models', 'generated');
+}
+
+/** The configured model, or the project's generated ResNet-18 (built on first use, then cached). */
+export async function resolveModel(modelPath: string, synthSeed: number, logger: Logger): Promise<LoadedModel> {
+  let path = modelPath;
+  if (path === '') {
+    const t0 = performance.now();
+    path = await ensureSynthModel(synthSeed, generatedModelsDir());
+    logger.info({ path, seed: synthSeed, ms: Math.round(performance.now() - t0) }, 'using the generated ResNet-18');
+  }
+  const model = await loadModel(path, { logger });
+  for (const w of model.warnings) logger.warn({ model: path }, w);
+  return model;
+}
+
+export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessOptions['mode']): PreprocessOptions {
+  const { input } = model.card;
+  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: input.shape[3], norm: { mean: input.mean, std: input.std } };
+}
+
+export interface RunOptions {
+  maxFrames?: number;
+  /** Extra JSON-lines output (the CLI's --out), in addition to configured sinks. */
+  outPath?: string;
+}
+
+export interface RunOutcome {
+  summary: PipelineSummary;
+  flightId: string;
+  brokerUrl: string | null;
+  resultsFile: string | null;
+  modelSha256: string;
+}
+
+function createPositionSource(config: Config): PositionSource {
+  switch (config.position.type) {
+    case 'exif':
+      return new ExifPositionSource();
+    case 'fixed':
+      return new FixedPositionSource(config.position.fixed);
+    case 'none':
+      return new NonePositionSource();
+  }
+}
+
+/** Runs one flight to the end of its source. Every resource opened here is closed here, in reverse order. */
+export async function runFlight(config: Config, secrets: Secrets, logger: Logger, options: RunOptions = {}): Promise<RunOutcome> {
+  const flightId = config.flightId === 'auto' ? autoFlightId() : config.flightId;
+  const log = logger.child({ droneId: config.droneId, flightId });
+  const cleanups: Array<() => Promise<void>> = [];
+  try {
+    const model = await resolveModel(config.model.path, config.model.synthSeed, log.child({ stage: 'model' }));
+    const classifier = await Classifier.create({
+      modelBytes: model.bytes,
+      inputName: model.card.input.name,
+      outputName: model.card.output.name,
+      intraOpThreads: config.model.intraOpThreads,
+    });
+    cleanups.push(() => classifier.close());
+    log.info({ threads: classifier.threads, loadMs: Math.round(classifier.loadMs) }, 'classifier ready');
+
+    const source: FrameSource = await ImagesFrameSource.open(
+      config.source.dir,
+      log.child({ stage: 'capture' }),
+      options.maxFrames ?? Infinity,
+    );
+    cleanups.push(() => source.close());
+    const position = createPositionSource(config);
+    cleanups.push(() => position.close());
+
+    const sinks: Sink[] = [];
+    let resultsFile: string | null = null;
+    const jsonlPath = options.outPath ?? (config.sinks.jsonl.enabled ? config.sinks.jsonl.path : null);
+    if (jsonlPath !== null) {
+      const jsonl = await JsonlSink.open({ path: jsonlPath }, log.child({ stage: 'sink:jsonl' }));
+      resultsFile = jsonl.path;
+      sinks.push(jsonl);
+      cleanups.push(() => jsonl.close());
+    }
+    let brokerUrl: string | null = null;
+    const mqtt = config.sinks.mqtt;
+    if (mqtt.enabled) {
+      let url = mqtt.url;
+      let protocolVersion = mqtt.protocolVersion;
+      if (url === '') {
+        const broker: EmbeddedBroker = await startEmbeddedBroker(
+          { host: '127.0.0.1', port: mqtt.embeddedBrokerPort },
+          log.child({ stage: 'broker' }),
+        );
+        cleanups.push(() => broker.close());
+        url = broker.url;
+        protocolVersion = 4; // aedes speaks MQTT 3.1.1 only
+        log.info({ url }, 'no broker configured: embedded broker started on loopback');
+      }
+      brokerUrl = url;
+      const sink = await MqttSink.connect(
+        {
+          url,
+          protocolVersion,
+          clientId: mqtt.clientId || `fieldeye-${config.droneId}`,
+          topicPrefix: mqtt.topicPrefix.replaceAll('{droneId}', config.droneId),
+          ...(mqtt.username ? { username: mqtt.username } : {}),
+          ...(secrets.mqttPassword !== undefined ? { password: secrets.mqttPassword } : {}),
+          connectTimeoutMs: mqtt.connectTimeoutMs,
+          keepaliveS: mqtt.keepaliveS,
+        },
+        log.child({ stage: 'sink:mqtt' }),
+      );
+      sinks.push(sink);
+      cleanups.push(() => sink.close());
+    }
+
+    const preOptions = preprocessOptionsFor(model, config.model.preprocess);
+    const summary = await runPipeline({
+      source,
+      preprocess: (frame) => preprocessImage(frame.bytes, preOptions),
+      classify: (input, dims) => classifier.classify(input, dims),
+      inputDims: [1, 3, preOptions.cropPx, preOptions.cropPx],
+      labels: model.labels,
+      topK: config.model.topK,
+      position,
+      sinks,
+      identity: {
+        droneId: config.droneId,
+        flightId,
+        model: { name: model.card.name, sha256: model.sha256, precision: model.card.precision },
+      },
+      logger: log,
+    });
+    log.info({ summary }, 'flight finished');
+    return { summary, flightId, brokerUrl, resultsFile, modelSha256: model.sha256 };
+  } finally {
+    for (const close of cleanups.reverse()) {
+      await close().catch((err: Error) => log.warn({ err: err.message }, 'error while shutting down'));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// `fieldeye classify IMAGE...`: the first thing a new user tries; same model loading, preprocessing and
+// worker-thread classifier as the flight pipeline.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { Logger } from '../platform/logger.js';
+import { preprocessOptionsFor, resolveModel } from '../app.js';
+import { Classifier } from '../vision/classifier.js';
+import { preprocessImage } from '../vision/preprocess.js';
+import type { PreprocessMode } from '../vision/preprocess-types.js';
+import { topK } from '../vision/top-k.js';
+import type { TopClass } from '../publish/result-schema.js';
+
+export interface ClassifyCommandOptions {
+  model: string;
+  synthSeed: number;
+  top: number;
+  preprocess: PreprocessMode;
+  json: boolean;
+  logits: boolean;
+  dumpTensor?: string;
+  threads: number;
+}
+
+export interface ImageVerdict {
+  file: string;
+  sha256: string;
+  top?: TopClass[];
+  logits?: number[];
+  error?: string;
+}
+
+/** Returns the exit code: 0 when every image was classified, 1 otherwise. */
+export async function classifyCommand(files: string[], opts: ClassifyCommandOptions, logger: Logger): Promise<number> {
+  const model = await resolveModel(opts.model, opts.synthSeed, logger.child({ stage: 'model' }));
+  const classifier = await Classifier.create({
+    modelBytes: model.bytes,
+    inputName: model.card.input.name,
+    outputName: model.card.output.name,
+    intraOpThreads: opts.threads,
+  });
+  const preOptions = preprocessOptionsFor(model, opts.preprocess);
+  const dims = [1, 3, preOptions.cropPx, preOptions.cropPx];
+  const images: ImageVerdict[] = [];
+  try {
+    if (opts.dumpTensor) await mkdir(opts.dumpTensor, { recursive: true });
+    for (const file of files) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        images.push({ file, sha256: '', error: `cannot read ${file} (${code})` });
+        continue;
+      }
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      try {
+        const pre = await preprocessImage(bytes, preOptions);
+        if (opts.dumpTensor) {
+          const stem = basename(file, extname(file));
+          const input = pre.input;
+          await writeFile(join(opts.dumpTensor, `${stem}.input.f32`), Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+          await writeFile(join(opts.dumpTensor, `${stem}.crop224.rgb`), pre.crop);
+        }
+        const out = await classifier.classify(pre.input, dims);
+        images.push({
+          file,
+          sha256,
+          top: topK(out.logits, opts.top, model.labels),
+          ...(opts.logits ? { logits: Array.from(out.logits) } : {}),
+        });
+      } catch (err) {
+        images.push({ file, sha256, error: (err as Error).message });
+      }
+    }
+  } finally {
+    await classifier.close();
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ model: { file: model.path, sha256: model.sha256 }, images })}\n`);
+  } else {
+    for (const img of images) {
+      if (img.error) {
+        process.stdout.write(`${img.file}: ERROR ${img.error}\n`);
+        continue;
+      }
+      process.stdout.write(`${img.file}\n`);
+      for (const t of img.top ?? []) {
+        process.stdout.write(`  ${(t.score * 100).toFixed(2).padStart(6)}%  ${String(t.index).padStart(4)}  ${t.label}\n`);
+      }
+      if (img.logits) process.stdout.write(`  logits: [${img.logits.map((v) => v.toFixed(4)).join(', ')}]\n`);
+    }
+  }
+  return images.every((i) => !i.error) ? 0 : 1;
+}

@@ -1,0 +1,85 @@
+// Reads a YAML/JSON config file, applies FIELDEYE__a__b=value environment overrides, validates it and
+// resolves file paths against the config file's folder. Secrets are resolved separately (resolve-secrets.ts).
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigSchema, type Config } from './schema.js';
+import { ConfigError, formatIssues } from './config-error.js';
+
+export const ENV_OVERRIDE_PREFIX = 'FIELDEYE__';
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the config came from, or null for built-in defaults. */
+  file: string | null;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError(`config file ${file}: cannot read it (${code}); pass an existing file with --config`);
+  }
+  try {
+    const doc: unknown = parseYaml(text, { prettyErrors: true });
+    return doc ?? {};
+  } catch (err) {
+    const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
+    const first = (err as Error).message.split('\n')[0];
+    throw new ConfigError(`config file ${file}: not valid YAML${where}: ${first}`);
+  }
+}
+
+/** FIELDEYE__sinks__mqtt__url=mqtt://x sets sinks.mqtt.url; values are parsed as YAML scalars (5 -> number). */
+export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv): unknown {
+  const root: Record<string, unknown> =
+    doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? structuredClone(doc as Record<string, unknown>) : {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith(ENV_OVERRIDE_PREFIX) || raw === undefined) continue;
+    const keys = name.slice(ENV_OVERRIDE_PREFIX.length).split('__').filter(Boolean);
+    if (keys.length === 0) continue;
+    let node = root;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1] as string] = raw === '' ? '' : (parseYaml(raw) as unknown);
+  }
+  return root;
+}
+
+/** Validate an already-parsed document; `origin` names its source in error messages. */
+export function validateConfig(doc: unknown, origin: string): Config {
+  const parsed = ConfigSchema.safeParse(doc ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = formatIssues(ConfigSchema, parsed.error.issues, doc);
+  const plural = problems.length === 1 ? 'problem' : 'problems';
+  throw new ConfigError(`config ${origin}: ${problems.length} ${plural}:\n  ${problems.join('\n  ')}`, problems);
+}
+
+function resolveFrom(base: string, p: string): string {
+  return p === '' || isAbsolute(p) ? p : resolve(base, p);
+}
+
+/** Make every file path in the config absolute, relative to `baseDir`. */
+export function resolveConfigPaths(config: Config, baseDir: string): Config {
+  return {
+    ...config,
+    source: { ...config.source, dir: resolveFrom(baseDir, config.source.dir) },
+    model: { ...config.model, path: resolveFrom(baseDir, config.model.path) },
+    sinks: {
+      jsonl: { ...config.sinks.jsonl, path: resolveFrom(baseDir, config.sinks.jsonl.path) },
+      mqtt: { ...config.sinks.mqtt, passwordFile: resolveFrom(baseDir, config.sinks.mqtt.passwordFile) },
+    },
+  };
+}
+
+export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const doc = applyEnvOverrides(file ? readConfigFile(file) : {}, env);
+  const origin = file ?? '(built-in defaults)';
+  const config = validateConfig(doc, origin);
+  return { config: resolveConfigPaths(config, file ? dirname(resolve(file)) : process.cwd()), file };
+}

@@ -1,0 +1,84 @@
+// Counters and latency percentiles for one pipeline run: what the summary table and health report show.
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx] as number;
+}
+
+export interface StageTimes {
+  decode: number;
+  preprocess: number;
+  inference: number;
+  total: number;
+}
+
+export interface PipelineSummary {
+  frames: number;
+  results: number;
+  /** Frames that produced no result, by the stage that failed. */
+  failedByStage: Record<string, number>;
+  /** Results a sink refused or could not deliver, by sink name. */
+  sinkFailures: Record<string, number>;
+  positioned: number;
+  durationMs: number;
+  fps: number;
+  latencyMs: { p50: number; p99: number };
+  meanStageMs: StageTimes;
+  /** Top-1 label counts, most frequent first. */
+  top1Counts: Array<{ label: string; count: number }>;
+}
+
+export class PipelineMetrics {
+  frames = 0;
+  results = 0;
+  positioned = 0;
+  readonly failedByStage: Record<string, number> = {};
+  readonly sinkFailures: Record<string, number> = {};
+  private readonly totals: number[] = [];
+  private readonly stageSums: StageTimes = { decode: 0, preprocess: 0, inference: 0, total: 0 };
+  private readonly top1 = new Map<string, number>();
+  private readonly startedMs = performance.now();
+
+  frameFailed(stage: string): void {
+    this.failedByStage[stage] = (this.failedByStage[stage] ?? 0) + 1;
+  }
+
+  sinkFailed(sink: string): void {
+    this.sinkFailures[sink] = (this.sinkFailures[sink] ?? 0) + 1;
+  }
+
+  resultDone(times: StageTimes, top1Label: string, positioned: boolean): void {
+    this.results++;
+    if (positioned) this.positioned++;
+    this.totals.push(times.total);
+    for (const k of Object.keys(this.stageSums) as Array<keyof StageTimes>) this.stageSums[k] += times[k];
+    this.top1.set(top1Label, (this.top1.get(top1Label) ?? 0) + 1);
+  }
+
+  summary(): PipelineSummary {
+    const durationMs = performance.now() - this.startedMs;
+    const sorted = [...this.totals].sort((a, b) => a - b);
+    const n = Math.max(1, this.results);
+    const mean = (v: number) => v / n;
+    return {
+      frames: this.frames,
+      results: this.results,
+      failedByStage: { ...this.failedByStage },
+      sinkFailures: { ...this.sinkFailures },
+      positioned: this.positioned,
+      durationMs,
+      fps: durationMs > 0 ? (this.results * 1000) / durationMs : 0,
+      latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) },
+      meanStageMs: {
+        decode: mean(this.stageSums.decode),
+        preprocess: mean(this.stageSums.preprocess),
+        inference: mean(this.stageSums.inference),
+        total: mean(this.stageSums.total),
+      },
+      top1Counts: [...this.top1.entries()]
+        .map(([label, count]) => ({ label, count }))
+        .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+    };
+  }
+}

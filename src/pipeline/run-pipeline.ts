@@ -1,0 +1,131 @@
+// The stage loop: frame -> preprocess + position lookup -> classify (worker) -> result -> every sink.
+// Preprocessing of frame n+1 overlaps inference of frame n; sinks are fed in seq order without
+// holding up the loop; a failure on one frame is logged with its seq and stage and the flight goes on.
+import { performance } from 'node:perf_hooks';
+import type { Frame, FrameSource } from '../capture/frame-source.js';
+import type { PositionLookup, PositionSource } from '../geo/position-source.js';
+import type { Preprocessed } from '../vision/preprocess-types.js';
+import type { Classification } from '../vision/classifier.js';
+import { topK } from '../vision/top-k.js';
+import { RESULT_SCHEMA_VERSION, type Result } from '../publish/result-schema.js';
+import type { Sink } from '../publish/sink.js';
+import type { Logger } from '../platform/logger.js';
+import { PipelineMetrics, type PipelineSummary } from './metrics.js';
+
+export interface PipelineIdentity {
+  droneId: string;
+  flightId: string;
+  model: Result['model'];
+}
+
+export interface PipelineDeps {
+  source: FrameSource;
+  preprocess: (frame: Frame) => Promise<Preprocessed>;
+  classify: (input: Float32Array, dims: number[]) => Promise<Classification>;
+  inputDims: number[];
+  labels: readonly string[];
+  topK: number;
+  position: PositionSource;
+  sinks: Sink[];
+  identity: PipelineIdentity;
+  logger: Logger;
+  /** Called with each result after it is handed to the sinks (progress, tests). */
+  onResult?: (result: Result) => void;
+}
+
+interface Prepared {
+  frame: Frame;
+  startedMs: number;
+  pre: Preprocessed;
+  where: PositionLookup;
+}
+
+export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> {
+  const { logger, identity } = deps;
+  const metrics = new PipelineMetrics();
+  const stageLog = {
+    preprocess: logger.child({ stage: 'preprocess' }),
+    classify: logger.child({ stage: 'classify' }),
+    position: logger.child({ stage: 'position' }),
+  };
+  // One promise chain per sink keeps each sink's order by seq and never blocks the loop.
+  const sinkChains = new Map<Sink, Promise<void>>(deps.sinks.map((s) => [s, Promise.resolve()]));
+
+  const emit = (result: Result): void => {
+    for (const sink of deps.sinks) {
+      const chain = (sinkChains.get(sink) as Promise<void>).then(() =>
+        sink.write(result).catch((err: Error) => {
+          metrics.sinkFailed(sink.name);
+          logger.error({ stage: `sink:${sink.name}`, seq: result.seq, err: err.message }, 'sink could not take result');
+        }),
+      );
+      sinkChains.set(sink, chain);
+    }
+    deps.onResult?.(result);
+  };
+
+  const prepare = async (frame: Frame): Promise<Prepared | null> => {
+    const startedMs = performance.now();
+    let pre: Preprocessed;
+    const wherePromise = deps.position.positionFor(frame).catch(
+      (err: Error): PositionLookup => ({ position: null, reason: `position lookup failed: ${err.message}` }),
+    );
+    try {
+      pre = await deps.preprocess(frame);
+    } catch (err) {
+      await wherePromise;
+      metrics.frameFailed('preprocess');
+      stageLog.preprocess.error({ seq: frame.seq, frame: frame.name, err: (err as Error).message }, 'frame skipped');
+      return null;
+    }
+    const where = await wherePromise;
+    if (!where.position) stageLog.position.debug({ seq: frame.seq, reason: where.reason }, 'no position');
+    return { frame, startedMs, pre, where };
+  };
+
+  const classifyAndEmit = async (p: Prepared): Promise<void> => {
+    let out: Classification;
+    try {
+      out = await deps.classify(p.pre.input, deps.inputDims);
+    } catch (err) {
+      metrics.frameFailed('classify');
+      stageLog.classify.error({ seq: p.frame.seq, frame: p.frame.name, err: (err as Error).message }, 'frame skipped');
+      return;
+    }
+    const top = topK(out.logits, deps.topK, deps.labels);
+    const timingsMs = {
+      decode: p.pre.timingsMs.decode,
+      preprocess: p.pre.timingsMs.preprocess,
+      inference: out.inferenceMs,
+      total: performance.now() - p.startedMs,
+    };
+    const result: Result = {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      droneId: identity.droneId,
+      flightId: identity.flightId,
+      seq: p.frame.seq,
+      capturedAt: new Date(p.frame.capturedAtMs).toISOString(),
+      timeSource: p.frame.timeSource,
+      frame: { name: p.frame.name },
+      position: p.where.position,
+      positionReason: p.where.position ? null : p.where.reason,
+      top,
+      model: identity.model,
+      timingsMs,
+    };
+    metrics.resultDone(timingsMs, top[0]?.label ?? '', p.where.position !== null);
+    emit(result);
+  };
+
+  let inFlight: Promise<void> = Promise.resolve();
+  for await (const frame of deps.source.frames()) {
+    metrics.frames++;
+    const prepared = await prepare(frame);
+    // Wait for the previous inference only now, so this frame's preprocessing overlapped it.
+    await inFlight;
+    if (prepared) inFlight = classifyAndEmit(prepared);
+  }
+  await inFlight;
+  await Promise.all(sinkChains.values());
+  return metrics.summary();
+}
