@@ -286,3 +286,32 @@ export function sortTopologically(graph: OnnxGraph): void {
   }
   graph.node = sorted;
 }
+
+/** An int8 initializer (quantized weights, zero points). */
+export function int8Tensor(name: string, dims: readonly number[], data: Int8Array): OnnxTensor {
+  return { name, dataType: TensorDataType.INT8, dims: [...dims], rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
+}
+
+/** An int32 initializer (quantized biases) with little-endian raw_data. */
+export function int32Tensor(name: string, dims: readonly number[], data: Int32Array): OnnxTensor {
+  const raw = new Uint8Array(data.length * 4);
+  const view = new DataView(raw.buffer);
+  data.forEach((v, i) => view.setInt32(i * 4, v, true));
+  return { name, dataType: TensorDataType.INT32, dims: [...dims], rawData: raw };
+}
+
+/** An attribute's integer list (empty when absent), e.g. a Conv's `pads`. */
+export function attrIntsOf(node: OnnxNode, name: string): number[] {
+  return (node.attribute.find((a) => a.name === name)?.ints ?? []).map(Number);
+}
+
+/** An attribute's integer, or `fallback` when absent (ONNX defaults). */
+export function attrIntOf(node: OnnxNode, name: string, fallback: number): number {
+  const a = node.attribute.find((x) => x.name === name);
+  return a?.i !== undefined ? Number(a.i) : fallback;
+}
+
+/** An attribute's float, or `fallback` when absent. */
+export function attrFloatOf(node: OnnxNode, name: string, fallback: number): number {
+  return node.attribute.find((x) => x.name === name)?.f ?? fallback;
+}

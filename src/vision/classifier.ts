@@ -59,8 +59,9 @@ export class Classifier {
 
   static async create(options: ClassifierOptions): Promise<Classifier> {
     const threads = options.intraOpThreads > 0 ? options.intraOpThreads : availableParallelism();
-    // Copy once into a buffer we can hand over; the caller keeps its own bytes.
-    const modelBytes = options.modelBytes.slice().buffer as ArrayBuffer;
+    // Copy once into a buffer we can hand over; the caller keeps its own bytes. (Not .slice():
+    // on a Node Buffer that is a view, and transferring its pooled ArrayBuffer would detach the caller's.)
+    const modelBytes = new Uint8Array(options.modelBytes).buffer;
     const init: WorkerInit = {
       modelBytes,
       inputName: options.inputName,
