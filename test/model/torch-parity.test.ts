@@ -1,4 +1,4 @@
-// onnxruntime vs PyTorch on the seed-1 model, through test/fixtures/golden/torch-parity.py (skipped where Debian's torch is not installed).
+// onnxruntime vs PyTorch on the seed-1 model, through test/fixtures/golden/torch-parity.py (Debian's python3-torch, installed by `npm test`'s pretest).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,9 +11,8 @@ import { packageRoot } from '../../src/platform/package-root.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = resolve(import.meta.dirname, '../fixtures/golden/torch-parity.py');
-const hasTorch = spawnSync(PYTHON, ['-c', 'import torch, torchvision, onnx'], { stdio: 'ignore' }).status === 0;
 
-describe.skipIf(!hasTorch)('PyTorch parity (torch-parity.py)', () => {
+describe('PyTorch parity (torch-parity.py)', () => {
   let dir: string;
   let modelPath: string;
 
