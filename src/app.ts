@@ -7,13 +7,12 @@ import { packageRoot } from './platform/package-root.js';
 import { autoFlightId } from './platform/flight-id.js';
 import { ImagesFrameSource } from './capture/images-frame-source.js';
 import type { FrameSource } from './capture/frame-source.js';
-import type { PositionSource } from './geo/position-source.js';
-import { ExifPositionSource } from './geo/exif-position-source.js';
-import { FixedPositionSource } from './geo/fixed-position-source.js';
-import { NonePositionSource } from './geo/none-position-source.js';
+import { cameraGeometry, createPositionSource } from './geo/create-position-source.js';
+import { computeFootprint } from './geo/footprint.js';
 import type { Sink } from './publish/sink.js';
+import type { Result } from './publish/result-schema.js';
 import { JsonlSink } from './publish/jsonl-sink.js';
-import { MqttSink } from './publish/mqtt-sink.js';
+import { openMqttPublishing } from './publish/open-mqtt-publishing.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-broker.js';
 import { loadModel, type LoadedModel } from './vision/model-loader.js';
 import { ensureSynthModel } from './model/synth-model.js';
@@ -21,7 +20,7 @@ import { Classifier } from './vision/classifier.js';
 import { preprocessImage } from './vision/preprocess.js';
 import type { PreprocessOptions } from './vision/preprocess-types.js';
 import { runPipeline } from './pipeline/run-pipeline.js';
-import type { PipelineSummary } from './pipeline/metrics.js';
+import { PipelineMetrics, type PipelineSummary } from './pipeline/metrics.js';
 
 /** Folder where generated models are cached between runs (gitignored). */
 export function generatedModelsDir(): string {
@@ -50,6 +49,10 @@ export interface RunOptions {
   maxFrames?: number;
   /** Extra JSON-lines output (the CLI's --out), in addition to configured sinks. */
   outPath?: string;
+  /** Each result once it is handed to the sinks (readiness, watchdog progress). */
+  onResult?: (result: Result) => void;
+  /** Abort to stop gracefully: no new frames, the frame in flight finishes, sinks flush and close. */
+  signal?: AbortSignal;
 }
 
 export interface RunOutcome {
@@ -58,17 +61,6 @@ export interface RunOutcome {
   brokerUrl: string | null;
   resultsFile: string | null;
   modelSha256: string;
-}
-
-function createPositionSource(config: Config): PositionSource {
-  switch (config.position.type) {
-    case 'exif':
-      return new ExifPositionSource();
-    case 'fixed':
-      return new FixedPositionSource(config.position.fixed);
-    case 'none':
-      return new NonePositionSource();
-  }
 }
 
 /** Runs one flight to the end of its source. Every resource opened here is closed here, in reverse order. */
@@ -93,7 +85,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       options.maxFrames ?? Infinity,
     );
     cleanups.push(() => source.close());
-    const position = createPositionSource(config);
+    const position = await createPositionSource(config.position, log.child({ stage: 'position' }));
     cleanups.push(() => position.close());
 
     const sinks: Sink[] = [];
@@ -106,6 +98,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       cleanups.push(() => jsonl.close());
     }
     let brokerUrl: string | null = null;
+    // Shared with the health report, which reads it while the flight runs.
+    const metrics = new PipelineMetrics();
     const mqtt = config.sinks.mqtt;
     if (mqtt.enabled) {
       let url = mqtt.url;
@@ -121,24 +115,22 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         log.info({ url }, 'no broker configured: embedded broker started on loopback');
       }
       brokerUrl = url;
-      const sink = await MqttSink.connect(
-        {
-          url,
-          protocolVersion,
-          clientId: mqtt.clientId || `fieldeye-${config.droneId}`,
-          topicPrefix: mqtt.topicPrefix.replaceAll('{droneId}', config.droneId),
-          ...(mqtt.username ? { username: mqtt.username } : {}),
-          ...(secrets.mqttPassword !== undefined ? { password: secrets.mqttPassword } : {}),
-          connectTimeoutMs: mqtt.connectTimeoutMs,
-          keepaliveS: mqtt.keepaliveS,
-        },
-        log.child({ stage: 'sink:mqtt' }),
-      );
-      sinks.push(sink);
-      cleanups.push(() => sink.close());
+      const publishing = await openMqttPublishing({
+        config,
+        secrets,
+        url,
+        protocolVersion,
+        flightId,
+        model: { card: model.card, sha256: model.sha256, classes: model.labels.length },
+        metrics,
+        logger: log.child({ stage: 'sink:mqtt' }),
+      });
+      sinks.push(publishing.sink);
+      cleanups.push(() => publishing.close());
     }
 
     const preOptions = preprocessOptionsFor(model, config.model.preprocess);
+    const camera = cameraGeometry(config.position, { resizeShorterPx: preOptions.resizeShorterPx, cropPx: preOptions.cropPx });
     const summary = await runPipeline({
       source,
       preprocess: (frame) => preprocessImage(frame.bytes, preOptions),
@@ -147,6 +139,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       labels: model.labels,
       topK: config.model.topK,
       position,
+      footprint: (where) => computeFootprint(where, camera),
       sinks,
       identity: {
         droneId: config.droneId,
@@ -154,6 +147,9 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         model: { name: model.card.name, sha256: model.sha256, precision: model.card.precision },
       },
       logger: log,
+      metrics,
+      ...(options.onResult ? { onResult: options.onResult } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     log.info({ summary }, 'flight finished');
     return { summary, flightId, brokerUrl, resultsFile, modelSha256: model.sha256 };

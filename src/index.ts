@@ -8,4 +8,7 @@ export {
   type ResultPosition,
   type TopClass,
 } from './publish/result-schema.js';
+export { HEALTH_SCHEMA_VERSION, HealthSchema, type Health } from './publish/health-schema.js';
+export { FLIGHT_SCHEMA_VERSION, FlightSchema, type Flight } from './publish/flight-schema.js';
+export { StatusSchema, type Status } from './publish/status-schema.js';
 export type { Sink } from './publish/sink.js';

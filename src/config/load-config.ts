@@ -70,9 +70,22 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
     ...config,
     source: { ...config.source, dir: resolveFrom(baseDir, config.source.dir) },
     model: { ...config.model, path: resolveFrom(baseDir, config.model.path) },
+    position: {
+      ...config.position,
+      nmea: { ...config.position.nmea, path: resolveFrom(baseDir, config.position.nmea.path) },
+    },
     sinks: {
       jsonl: { ...config.sinks.jsonl, path: resolveFrom(baseDir, config.sinks.jsonl.path) },
-      mqtt: { ...config.sinks.mqtt, passwordFile: resolveFrom(baseDir, config.sinks.mqtt.passwordFile) },
+      mqtt: {
+        ...config.sinks.mqtt,
+        passwordFile: resolveFrom(baseDir, config.sinks.mqtt.passwordFile),
+        tls: {
+          caFile: resolveFrom(baseDir, config.sinks.mqtt.tls.caFile),
+          certFile: resolveFrom(baseDir, config.sinks.mqtt.tls.certFile),
+          keyFile: resolveFrom(baseDir, config.sinks.mqtt.tls.keyFile),
+        },
+        outbox: { ...config.sinks.mqtt.outbox, path: resolveFrom(baseDir, config.sinks.mqtt.outbox.path) },
+      },
     },
   };
 }

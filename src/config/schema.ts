@@ -39,14 +39,81 @@ export const ModelConfigSchema = z.strictObject({
   intraOpThreads: intBetween(0, 64).default(0),
 });
 
+/** Published full-frame fields of view (Raspberry Pi camera hardware documentation), degrees. */
+export const CAMERA_MODULE_FOV = {
+  'camera-module-3': { hfovDeg: 66, vfovDeg: 41 },
+  'camera-module-3-wide': { hfovDeg: 102, vfovDeg: 67 },
+  'camera-module-2': { hfovDeg: 62.2, vfovDeg: 48.8 },
+  'hq-camera-6mm': { hfovDeg: 63, vfovDeg: 47.6 },
+} as const;
+
 export const PositionConfigSchema = z.strictObject({
-  /** exif = each frame's own GPS tags; fixed = the point below; none = no geotag. */
-  type: z.enum(['exif', 'fixed', 'none'], { error: 'one of "exif", "fixed", "none"' }).default('exif'),
+  /**
+   * exif = each frame's own GPS tags; fixed = the point below; none = no geotag; nmea = an NMEA 0183 receiver
+   * (UDP) or log file; gpsd = a gpsd daemon (JSON protocol).
+   */
+  type: z
+    .enum(['exif', 'fixed', 'none', 'nmea', 'gpsd'], { error: 'one of "exif", "fixed", "none", "nmea", "gpsd"' })
+    .default('exif'),
   fixed: z
     .strictObject({
       latDeg: numberBetween(-90, 90).default(0),
       lonDeg: numberBetween(-180, 180).default(0),
       altMslM: numberBetween(-500, 10000).default(0),
+    })
+    .prefault({}),
+  /** How telemetry samples become a position at a frame's capture time (nmea, gpsd). */
+  track: z
+    .strictObject({
+      /** Past the newest sample, extrapolate at most this long; later frames get "stale". */
+      maxExtrapolationMs: intBetween(0, 60_000).default(200),
+      /** Samples further apart than this are not interpolated across: frames between them get "telemetry gap". */
+      maxGapMs: intBetween(1, 600_000).default(2_500),
+      /** Samples kept, by age (the ring is by time) and by count. */
+      retentionS: intBetween(1, 86_400).default(120),
+      maxSamples: intBetween(10, 10_000_000).default(20_000),
+      /** A live frame is captured before the fix after it arrives: wait this long for it before answering. */
+      waitForSampleMs: intBetween(0, 60_000).default(1_500),
+    })
+    .prefault({}),
+  nmea: z
+    .strictObject({
+      /** udp = listen for datagrams (e.g. from a serial-to-UDP bridge); file = read a recorded log at start. */
+      input: z.enum(['udp', 'file'], { error: 'one of "udp", "file"' }).default('udp'),
+      host: z.string({ error: 'an address to listen on' }).default('127.0.0.1'),
+      port: intBetween(0, 65535).default(10110),
+      /** Log file for input: file; relative paths resolve against the config file's folder. */
+      path: z.string({ error: 'a file path' }).default(''),
+      /** No datagram for this long: the link is reported down in every position reason. */
+      linkTimeoutMs: intBetween(100, 600_000).default(3_000),
+    })
+    .prefault({}),
+  gpsd: z
+    .strictObject({
+      host: z.string({ error: 'a host name or address' }).default('127.0.0.1'),
+      port: intBetween(1, 65535).default(2947),
+      /** After a link loss: reconnect delays double from min to max, each a random 50-100 % of that. */
+      reconnectMinMs: intBetween(10, 600_000).default(500),
+      reconnectMaxMs: intBetween(10, 3_600_000).default(10_000),
+    })
+    .prefault({}),
+  /** The camera, for the ground footprint (where the image centre and the model's crop meet flat ground). */
+  camera: z
+    .strictObject({
+      /** Field of view from the module's published figures; hfovDeg/vfovDeg > 0 override them. */
+      module: z
+        .enum(Object.keys(CAMERA_MODULE_FOV) as [keyof typeof CAMERA_MODULE_FOV], {
+          error: `one of ${Object.keys(CAMERA_MODULE_FOV).map((k) => `"${k}"`).join(', ')}`,
+        })
+        .default('camera-module-3'),
+      hfovDeg: numberBetween(0, 179).default(0),
+      vfovDeg: numberBetween(0, 179).default(0),
+      /** Mount angles relative to the airframe: pitch -90 looks straight down, 0 forward. */
+      mountPitchDeg: numberBetween(-180, 180).default(-90),
+      mountRollDeg: numberBetween(-180, 180).default(0),
+      mountYawDeg: numberBetween(-180, 180).default(0),
+      /** Ground elevation (MSL) for sources without a height above ground (NMEA, gpsd); null = unknown. */
+      groundElevationMslM: numberBetween(-500, 10_000).nullable().default(null),
     })
     .prefault({}),
 });
@@ -83,7 +150,39 @@ export const MqttSinkConfigSchema = z.strictObject({
   /** Environment variable holding the password. */
   passwordEnv: z.string({ error: 'an environment variable name' }).default('FIELDEYE_MQTT_PASSWORD'),
   connectTimeoutMs: intBetween(100, 120_000).default(10_000),
-  keepaliveS: intBetween(5, 3600).default(30),
+  keepaliveS: intBetween(1, 3600).default(30),
+  /** 0 = clean session; > 0 = the broker keeps the session this long after a disconnect (MQTT 5 session expiry). */
+  sessionExpiryS: intBetween(0, 4_294_967_295).default(0),
+  /** Reconnect after a link loss: delays double from min to max, each with random jitter. */
+  reconnectMinMs: intBetween(100, 600_000).default(1_000),
+  reconnectMaxMs: intBetween(100, 3_600_000).default(30_000),
+  /** For mqtts:// (and wss://): PEM files; relative paths resolve against the config file's folder. */
+  tls: z
+    .strictObject({
+      /** CA that signed the broker's certificate; "" = the system's CAs. */
+      caFile: z.string({ error: 'a file path' }).default(''),
+      /** Client certificate and its key, when the broker requires one; both or neither. */
+      certFile: z.string({ error: 'a file path' }).default(''),
+      keyFile: z.string({ error: 'a file path' }).default(''),
+    })
+    .prefault({}),
+  /** Publish <prefix>health every this many seconds; 0 = never. */
+  healthIntervalS: intBetween(0, 3600).default(10),
+  /** The durable queue every result enters before it is published; it survives restarts, kill -9 and power loss. */
+  outbox: z
+    .strictObject({
+      /** SQLite file; relative paths resolve against the config file's folder. */
+      path: z.string({ error: 'a file path' }).min(1, { error: 'a file path' }).default('state/outbox.sqlite'),
+      /** When full, the oldest results are dropped (counted and logged). About 1.5 KB per result. */
+      maxMessages: intBetween(1, 100_000_000).default(200_000),
+      /** Results older than this are dropped (counted and logged); 0 = no age limit. */
+      maxAgeS: intBetween(0, 31_536_000).default(604_800),
+      /** Results published and waiting for PUBACK, at most. */
+      inflightWindow: intBetween(1, 1000).default(32),
+      /** At the end of a flight, wait this long for the outbox to empty; what remains goes out on the next start. */
+      drainTimeoutMs: intBetween(0, 3_600_000).default(10_000),
+    })
+    .prefault({}),
 });
 
 export const ConfigSchema = z.strictObject({

@@ -41,6 +41,9 @@ export class ExifPositionSource implements PositionSource {
         hdop: typeof dop === 'number' ? dop : null,
         satellites: Number.isInteger(sats) ? sats : null,
         sampleAgeMs: 0,
+        courseDeg: null,
+        // DJI's XMP has flight and gimbal angles, but no other source here writes them, so they are not read yet.
+        attitude: null,
       },
     };
   }

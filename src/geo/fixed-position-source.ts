@@ -14,6 +14,8 @@ export class FixedPositionSource implements PositionSource {
         hdop: null,
         satellites: null,
         sampleAgeMs: 0,
+        courseDeg: null,
+        attitude: null,
       },
     };
   }

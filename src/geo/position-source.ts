@@ -1,5 +1,6 @@
 // The PositionSource port: where the camera was when a frame was captured.
 import type { Frame } from '../capture/frame-source.js';
+import type { Attitude } from './track.js';
 
 export interface Position {
   latDeg: number;
@@ -15,6 +16,10 @@ export interface Position {
   satellites: number | null;
   /** |capture time - nearest sample time| in ms; 0 when the sample belongs to the frame itself (EXIF). */
   sampleAgeMs: number;
+  /** Course over ground, degrees from true north, when the source reports one (heading fallback for the footprint). */
+  courseDeg: number | null;
+  /** Vehicle attitude at capture time, when the source reports one (gpsd ATT, MAVLink ATTITUDE). */
+  attitude: Attitude | null;
 }
 
 /** A position, or null with a reason a human can act on. */

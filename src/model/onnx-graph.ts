@@ -292,6 +292,11 @@ export function int8Tensor(name: string, dims: readonly number[], data: Int8Arra
   return { name, dataType: TensorDataType.INT8, dims: [...dims], rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
 }
 
+/** A uint8 initializer (zero points of uint8 activations). */
+export function uint8Tensor(name: string, dims: readonly number[], data: Uint8Array): OnnxTensor {
+  return { name, dataType: TensorDataType.UINT8, dims: [...dims], rawData: Uint8Array.from(data) };
+}
+
 /** An int32 initializer (quantized biases) with little-endian raw_data. */
 export function int32Tensor(name: string, dims: readonly number[], data: Int32Array): OnnxTensor {
   const raw = new Uint8Array(data.length * 4);

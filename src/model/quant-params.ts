@@ -1,27 +1,37 @@
 // Int8 quantization arithmetic shared by the quantizer: activation scale/zero point from a range, per-channel symmetric weights, int32 biases.
 
-/** Affine int8 parameters: real = (q - zeroPoint) * scale. */
+/**
+ * Activation storage type. int8 (S8S8) is what ARM's fast kernels want; on x86, onnxruntime only
+ * converts a QuantizeLinear with a single reader from int8 to uint8 before fusing, so a ResNet's
+ * fan-out tensors stay unfused there, and uint8 (U8S8) is the x86 choice.
+ */
+export type ActivationType = 'int8' | 'uint8';
+
+/** Affine parameters: real = (q - zeroPoint) * scale. */
 export interface QParams {
   scale: number;
   zeroPoint: number;
+  type: ActivationType;
 }
 
 export const INT8_MIN = -128;
 export const INT8_MAX = 127;
 
 /**
- * Asymmetric int8 parameters covering [min, max] (widened to include 0, so zero padding and ReLU's
- * zeros are exact). A range starting at 0 gets zero point -128 exactly: onnxruntime then drops a
+ * Asymmetric 8-bit parameters covering [min, max] (widened to include 0, so zero padding and ReLU's
+ * zeros are exact). A range starting at 0 gets the lowest zero point exactly (-128, or 0 for uint8): onnxruntime then drops a
  * Relu in front of the QuantizeLinear (the clamp at -128 is the ReLU) and fuses Conv+Relu.
  */
-export function activationQParams(min: number, max: number): QParams {
+export function activationQParams(min: number, max: number, type: ActivationType = 'int8'): QParams {
+  const qmin = type === 'int8' ? INT8_MIN : 0;
+  const qmax = type === 'int8' ? INT8_MAX : 255;
   const lo = Math.min(min, 0);
   let hi = Math.max(max, 0);
   // A constant-zero tensor still needs a positive scale; any tiny range represents it exactly.
   if (hi - lo < 1e-8) hi = lo + 1e-8;
-  const scale = (hi - lo) / (INT8_MAX - INT8_MIN);
-  const zeroPoint = lo === 0 ? INT8_MIN : Math.max(INT8_MIN, Math.min(INT8_MAX, Math.round(INT8_MIN - lo / scale)));
-  return { scale: Math.fround(scale), zeroPoint };
+  const scale = (hi - lo) / (qmax - qmin);
+  const zeroPoint = lo === 0 ? qmin : Math.max(qmin, Math.min(qmax, Math.round(qmin - lo / scale)));
+  return { scale: Math.fround(scale), zeroPoint, type };
 }
 
 export interface PerChannelWeights {
@@ -39,16 +49,13 @@ export interface PerChannelWeights {
 export function quantizeWeightsPerChannel(w: Float32Array, dims: readonly number[], axis: 0 | 1): PerChannelWeights {
   const channels = dims[axis] ?? 1;
   const inner = axis === 0 ? w.length / channels : 1;
-  const outer = axis === 0 ? 1 : dims[0] ?? 1;
-  const stride = axis === 0 ? inner : channels;
-  const channelOf = (i: number): number => (axis === 0 ? Math.floor(i / inner) : i % stride);
+  const channelOf = (i: number): number => (axis === 0 ? Math.floor(i / inner) : i % channels);
   const absMax = new Float64Array(channels);
   for (let i = 0; i < w.length; i++) {
     const c = channelOf(i);
     const a = Math.abs(w[i] as number);
     if (a > (absMax[c] as number)) absMax[c] = a;
   }
-  void outer;
   const scales = new Float32Array(channels);
   for (let c = 0; c < channels; c++) scales[c] = (absMax[c] as number) > 0 ? (absMax[c] as number) / INT8_MAX : 1;
   const data = new Int8Array(w.length);

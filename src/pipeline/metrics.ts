@@ -56,6 +56,18 @@ export class PipelineMetrics {
     this.top1.set(top1Label, (this.top1.get(top1Label) ?? 0) + 1);
   }
 
+  /**
+   * Results and latency percentiles since `fromResult` (a previous `results` value): the health report's
+   * window, so a slow minute is not averaged away by the whole flight.
+   */
+  window(fromResult: number): { results: number; latencyMs: { p50: number; p99: number } | null } {
+    const recent = this.totals.slice(fromResult).sort((a, b) => a - b);
+    return {
+      results: recent.length,
+      latencyMs: recent.length === 0 ? null : { p50: percentile(recent, 50), p99: percentile(recent, 99) },
+    };
+  }
+
   summary(): PipelineSummary {
     const durationMs = performance.now() - this.startedMs;
     const sorted = [...this.totals].sort((a, b) => a - b);

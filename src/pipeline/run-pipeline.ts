@@ -3,7 +3,8 @@
 // holding up the loop; a failure on one frame is logged with its seq and stage and the flight goes on.
 import { performance } from 'node:perf_hooks';
 import type { Frame, FrameSource } from '../capture/frame-source.js';
-import type { PositionLookup, PositionSource } from '../geo/position-source.js';
+import type { Position, PositionLookup, PositionSource } from '../geo/position-source.js';
+import type { Footprint } from '../geo/footprint.js';
 import type { Preprocessed } from '../vision/preprocess-types.js';
 import type { Classification } from '../vision/classifier.js';
 import { topK } from '../vision/top-k.js';
@@ -26,11 +27,17 @@ export interface PipelineDeps {
   labels: readonly string[];
   topK: number;
   position: PositionSource;
+  /** Where the camera looked on the ground, from the frame's position; absent = not computed (reason says so). */
+  footprint?: (position: Position) => Footprint;
   sinks: Sink[];
   identity: PipelineIdentity;
   logger: Logger;
   /** Called with each result after it is handed to the sinks (progress, tests). */
   onResult?: (result: Result) => void;
+  /** Counters to fill; pass one to read them while the flight runs (the health report does). */
+  metrics?: PipelineMetrics;
+  /** Aborting stops taking new frames; the frame in flight is finished and handed to the sinks. */
+  signal?: AbortSignal;
 }
 
 interface Prepared {
@@ -42,7 +49,7 @@ interface Prepared {
 
 export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> {
   const { logger, identity } = deps;
-  const metrics = new PipelineMetrics();
+  const metrics = deps.metrics ?? new PipelineMetrics();
   const stageLog = {
     preprocess: logger.child({ stage: 'preprocess' }),
     classify: logger.child({ stage: 'classify' }),
@@ -109,6 +116,7 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
       frame: { name: p.frame.name },
       position: p.where.position,
       positionReason: p.where.position ? null : p.where.reason,
+      ...ground(p.where),
       top,
       model: identity.model,
       timingsMs,
@@ -117,8 +125,16 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     emit(result);
   };
 
+  const ground = (where: PositionLookup): Pick<Result, 'target' | 'footprint' | 'footprintReason'> => {
+    if (!where.position) return { target: null, footprint: null, footprintReason: 'no position' };
+    if (!deps.footprint) return { target: null, footprint: null, footprintReason: 'footprint not configured' };
+    const fp = deps.footprint(where.position);
+    return { target: fp.target, footprint: fp.footprint, footprintReason: fp.reason };
+  };
+
   let inFlight: Promise<void> = Promise.resolve();
   for await (const frame of deps.source.frames()) {
+    if (deps.signal?.aborted) break;
     metrics.frames++;
     const prepared = await prepare(frame);
     // Wait for the previous inference only now, so this frame's preprocessing overlapped it.

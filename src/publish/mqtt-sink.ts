@@ -18,11 +18,30 @@ export interface MqttSinkOptions {
   keepaliveS: number;
   /** Upper bound for close(): pending PUBACKs, the `offline` status and DISCONNECT. Default 3000 ms. */
   closeTimeoutMs?: number;
+  /** For mqtts:// and wss://: the CA that signed the broker's certificate, and an optional client certificate + key (PEM). */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** 0 = clean session; > 0 = the broker keeps this client's session that long after a disconnect (MQTT 5 session expiry). */
+  sessionExpiryS?: number;
+  /** Reconnect delays after a link loss: exponential from min to max, with jitter. Default 1000 / 30000 ms. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
 }
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
-/** After a link loss the client keeps retrying at this pace: a lost link is a state, not an error. */
-const RECONNECT_PERIOD_MS = 2_000;
+const DEFAULT_RECONNECT_MIN_MS = 1_000;
+const DEFAULT_RECONNECT_MAX_MS = 30_000;
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): doubles from min up to max, then a random 50-100 %
+ * of that, so a fleet that lost the same broker does not come back in lockstep.
+ */
+export function reconnectDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(Math.max(minMs, maxMs), minMs * 2 ** Math.min(attempt, 30));
+  return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
+}
+
+/** How a queued publish ended (see OutboxForwarder): acknowledged, refused by the broker, or never answered. */
+export type MqttPublishOutcome = 'acked' | 'refused' | 'unacknowledged';
 
 export class MqttSink implements Sink {
   readonly name = 'mqtt';
@@ -34,6 +53,7 @@ export class MqttSink implements Sink {
   readonly #safeUrl: string;
   readonly #pending = new Set<Promise<unknown>>();
   #closing: Promise<void> | undefined;
+  #reconnectAttempt = 0;
 
   private constructor(client: MqttClient, options: MqttSinkOptions, logger: Logger) {
     this.#client = client;
@@ -53,10 +73,12 @@ export class MqttSink implements Sink {
     validateOptions(options);
     const safeUrl = redactUrl(options.url);
     const statusTopic = `${options.topicPrefix}status`;
+    const sessionExpiryS = options.sessionExpiryS ?? 0;
     const clientOptions: IClientOptions = {
       protocolVersion: options.protocolVersion,
       clientId: options.clientId,
-      clean: true,
+      clean: sessionExpiryS === 0,
+      ...(options.protocolVersion === 5 && sessionExpiryS > 0 ? { properties: { sessionExpiryInterval: sessionExpiryS } } : {}),
       keepalive: options.keepaliveS,
       connectTimeout: options.connectTimeoutMs,
       // No reconnect until the first CONNACK: a refused first connection is a startup error for the operator.
@@ -66,6 +88,11 @@ export class MqttSink implements Sink {
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
       ...(options.username !== undefined ? { username: options.username } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.tls?.ca !== undefined ? { ca: options.tls.ca } : {}),
+      ...(options.tls?.cert !== undefined ? { cert: options.tls.cert } : {}),
+      ...(options.tls?.key !== undefined ? { key: options.tls.key } : {}),
+      // Never accept a broker certificate we cannot verify: the link is a radio anyone can listen to.
+      rejectUnauthorized: true,
     };
     // Never log clientOptions: it holds the password.
     logger.info(
@@ -82,9 +109,8 @@ export class MqttSink implements Sink {
       client.end(true);
       throw error;
     }
-    client.options.reconnectPeriod = RECONNECT_PERIOD_MS;
-
     const sink = new MqttSink(client, options, logger);
+    client.options.reconnectPeriod = sink.#nextReconnectDelay(0);
     sink.#watchLink();
     // Bounded: a broker that denies the publish may also just drop the connection without an ack (aedes).
     let statusError: unknown;
@@ -112,30 +138,68 @@ export class MqttSink implements Sink {
     if (this.#closing !== undefined) {
       return Promise.reject(new Error(`mqtt: write after close (seq ${seqOf(result)}); this is a bug in the caller`));
     }
-    const parsed = ResultSchema.safeParse(result);
-    if (!parsed.success) {
-      return Promise.reject(
-        new Error(
-          `mqtt: result seq ${seqOf(result)} is not a valid payload, not published: ${formatIssues(parsed.error)}; ` +
-            'fix the stage that produced this field (schema: src/publish/result-schema.ts)',
-        ),
-      );
+    let payload: string;
+    try {
+      payload = encodeResult(result);
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
-    const payload = JSON.stringify(parsed.data);
+    return this.#track(this.#publishResult(this.resultTopic, result.seq, payload));
+  }
+
+  /** true while connected to the broker. */
+  get linkUp(): boolean {
+    return this.#client.connected;
+  }
+
+  /**
+   * Publishes an already validated result payload from the outbox (QoS 1) and says how it ended; never
+   * rejects. While the link is down the message waits in the client and goes out after the reconnect.
+   */
+  publishQueued(topic: string, seq: number, payload: string): Promise<MqttPublishOutcome> {
+    if (this.#closing !== undefined) return Promise.resolve('unacknowledged');
+    return this.#publishResult(topic, seq, payload).then(
+      () => 'acked' as const,
+      (error: unknown) => {
+        const refused = typeof ((error as Error).cause as { code?: unknown } | undefined)?.code === 'number';
+        if (refused) this.#logger.error({ seq, topic, err: (error as Error).message }, 'mqtt sink: broker refused a result; dropped from the outbox');
+        return refused ? ('refused' as const) : ('unacknowledged' as const);
+      },
+    );
+  }
+
+  /** Publishes a JSON document (flight, health) on `<prefix><suffix>`; resolves on PUBACK for QoS 1. */
+  publishJson(suffix: string, document: unknown, options: { qos: 0 | 1; retain: boolean }): Promise<void> {
+    const topic = `${this.#options.topicPrefix}${suffix}`;
+    return this.#client
+      .publishAsync(topic, JSON.stringify(document), { qos: options.qos, retain: options.retain, ...this.#jsonProperties() })
+      .then(() => undefined);
+  }
+
+  #jsonProperties(): Pick<IClientPublishOptions, 'properties'> {
+    return this.#options.protocolVersion === 5 ? { properties: { contentType: 'application/json', payloadFormatIndicator: true } } : {};
+  }
+
+  #nextReconnectDelay(attempt: number): number {
+    return reconnectDelayMs(
+      attempt,
+      this.#options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS,
+      this.#options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
+    );
+  }
+
+  #publishResult(topic: string, seq: number, payload: string): Promise<void> {
     const publishOptions: IClientPublishOptions = {
       qos: 1,
-      ...(this.#options.protocolVersion === 5
-        ? { properties: { contentType: 'application/json', payloadFormatIndicator: true } }
-        : {}),
+      ...this.#jsonProperties(),
     };
-    const done = this.#client.publishAsync(this.resultTopic, payload, publishOptions).then(
+    return this.#client.publishAsync(topic, payload, publishOptions).then(
       () => undefined,
       (error: unknown) => {
-        const seq = parsed.data.seq;
         // A numeric code is the broker's PUBACK reason (MQTT 5); anything else is our side giving up.
         if (typeof (error as { code?: unknown }).code === 'number') {
           throw new Error(
-            `mqtt: broker ${this.#safeUrl} refused result seq ${seq} on ${this.resultTopic} (${describeError(error)}); ` +
+            `mqtt: broker ${this.#safeUrl} refused result seq ${seq} on ${topic} (${describeError(error)}); ` +
               'check the broker ACL for this client',
             { cause: error },
           );
@@ -147,7 +211,6 @@ export class MqttSink implements Sink {
         );
       },
     );
-    return this.#track(done);
   }
 
   /**
@@ -221,7 +284,15 @@ export class MqttSink implements Sink {
     client.on('offline', () => {
       if (this.#closing === undefined) this.#logger.warn({ url: this.#safeUrl }, 'mqtt sink: link down, retrying');
     });
+    // mqtt.js reads reconnectPeriod when it arms the next attempt, which happens after this event.
+    client.on('reconnect', () => {
+      if (this.#closing !== undefined) return;
+      this.#reconnectAttempt += 1;
+      client.options.reconnectPeriod = this.#nextReconnectDelay(this.#reconnectAttempt);
+    });
     client.on('connect', () => {
+      this.#reconnectAttempt = 0;
+      if (this.#closing === undefined) client.options.reconnectPeriod = this.#nextReconnectDelay(0);
       // The broker may have published our Last Will while we were away.
       this.#logger.info({ url: this.#safeUrl }, 'mqtt sink: link up again');
       this.#publishStatus('online').catch((error: unknown) => {
@@ -229,6 +300,18 @@ export class MqttSink implements Sink {
       });
     });
   }
+}
+
+/** Validates a result and returns the exact JSON text to publish; throws naming the seq and the field when it is not valid. */
+export function encodeResult(result: Result): string {
+  const parsed = ResultSchema.safeParse(result);
+  if (!parsed.success) {
+    throw new Error(
+      `mqtt: result seq ${seqOf(result)} is not a valid payload, not published: ${formatIssues(parsed.error)}; ` +
+        'fix the stage that produced this field (schema: src/publish/result-schema.ts)',
+    );
+  }
+  return JSON.stringify(parsed.data);
 }
 
 function waitForFirstConnack(client: MqttClient, options: MqttSinkOptions, safeUrl: string): Promise<void> {
@@ -286,6 +369,14 @@ function connectError(error: Error, options: MqttSinkOptions, safeUrl: string): 
       case 'EAI_AGAIN':
         return new Error(`mqtt: cannot resolve the host of ${safeUrl} (${code}); check sinks.mqtt.url`, cause);
       default:
+        if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|HOSTNAME|ALTNAME/i.test(code)) {
+          return new Error(
+            `mqtt: TLS handshake with broker ${safeUrl} failed (${code}: ${error.message}); check sinks.mqtt.tls.caFile ` +
+              "(the CA that signed the broker's certificate), that the URL's host is in that certificate, and " +
+              'sinks.mqtt.tls.certFile/keyFile when the broker requires a client certificate',
+            cause,
+          );
+        }
         return new Error(
           `mqtt: cannot reach broker ${safeUrl} (${code}: ${error.message}); check sinks.mqtt.url and the network link to it`,
           cause,

@@ -20,6 +20,24 @@ export const PositionSchema = z.strictObject({
   hdop: z.number().nonnegative().nullable(),
   satellites: z.number().int().nonnegative().nullable(),
   sampleAgeMs: z.number().nonnegative(),
+  /** Course over ground, degrees clockwise from true north; null when the source does not report it. */
+  courseDeg: z.number().min(0).max(360).nullable(),
+  /** Vehicle attitude at capture time, degrees; yaw clockwise from true north; null when the source has none. */
+  attitude: z
+    .strictObject({
+      rollDeg: z.number().min(-180).max(180),
+      pitchDeg: z.number().min(-180).max(180),
+      yawDeg: z.number().min(0).max(360),
+    })
+    .nullable(),
+});
+
+const LonLatSchema = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
+
+/** GeoJSON Polygon (RFC 7946): one exterior ring of [lon, lat], counter-clockwise, closed. */
+export const GeoJsonPolygonSchema = z.strictObject({
+  type: z.literal('Polygon'),
+  coordinates: z.array(z.array(LonLatSchema).min(4)).min(1),
 });
 
 export const ResultSchema = z.strictObject({
@@ -35,6 +53,12 @@ export const ResultSchema = z.strictObject({
   position: PositionSchema.nullable(),
   /** Why position is null; null when there is a position. */
   positionReason: z.string().nullable(),
+  /** Where the image centre meets flat ground; null when it cannot be known (see footprintReason). */
+  target: z.strictObject({ latDeg: z.number().min(-90).max(90), lonDeg: z.number().min(-180).max(180) }).nullable(),
+  /** The model's crop on flat ground; null when it cannot be known (see footprintReason). */
+  footprint: GeoJsonPolygonSchema.nullable(),
+  /** Why target or footprint is null; null when both are there. */
+  footprintReason: z.string().nullable(),
   top: z.array(TopClassSchema).min(1),
   model: z.strictObject({
     name: z.string(),
@@ -52,4 +76,5 @@ export const ResultSchema = z.strictObject({
 
 export type TopClass = z.infer<typeof TopClassSchema>;
 export type ResultPosition = z.infer<typeof PositionSchema>;
+export type GeoJsonPolygon = z.infer<typeof GeoJsonPolygonSchema>;
 export type Result = z.infer<typeof ResultSchema>;

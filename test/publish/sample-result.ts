@@ -21,8 +21,13 @@ export function sampleResult(seq: number, overrides: Partial<Result> = {}): Resu
       hdop: null,
       satellites: null,
       sampleAgeMs: 0,
+      courseDeg: null,
+      attitude: null,
     },
     positionReason: null,
+    target: null,
+    footprint: null,
+    footprintReason: 'no height above ground in this sample',
     top: [
       { index: 3, label: 'crop', score: 0.82 },
       { index: 1, label: 'bare soil', score: 0.11 },

@@ -1,0 +1,141 @@
+// `npm run bench`: runs the benchmark sections (today: inference FP32 vs fieldeye int8 vs the PyTorch int8 peer), prints markdown and writes bench/results/<date>-<host>.json.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
+import { generatedModelsDir } from '../src/app.js';
+import { describeMachine } from '../src/commands/bench-command.js';
+import { ModelCardSchema } from '../src/model/model-card.js';
+import { cardPathFor, ensureSynthModel, sha256Hex } from '../src/model/synth-model.js';
+import { quantizeModelFile } from '../src/model/quantize-model.js';
+import type { ActivationType } from '../src/model/quant-params.js';
+import type { AccuracyReport } from '../src/model/quantize-accuracy.js';
+import { machineInfo } from '../src/platform/machine-info.js';
+import { packageRoot } from '../src/platform/package-root.js';
+import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, type InferenceBenchRow } from '../src/vision/inference-bench.js';
+
+// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer]
+// A section is a function returning markdown plus JSON-able data; add new benches (preprocessing, end to end,
+// memory) as more entries in SECTIONS. Sections run one after another: on a small machine two at once would
+// measure each other.
+
+interface SectionResult {
+  markdown: string;
+  data: unknown;
+}
+
+interface Context {
+  threads: number[];
+  seconds: number;
+  fp32: string;
+  int8: { activations: ActivationType; path: string; accuracy: AccuracyReport }[];
+}
+
+const root = packageRoot();
+const tiles = join(root, 'test', 'fixtures', 'field-tiles');
+const run = promisify(execFile);
+
+/** The seed-1 model quantized both ways with all calibration tiles (exact preprocessing, as the PyTorch peer sees them); cached next to the FP32 model. */
+async function quantizedModels(fp32: string): Promise<Context['int8']> {
+  const fp32Sha = sha256Hex(await readFile(fp32));
+  const out: Context['int8'] = [];
+  for (const activations of ['uint8', 'int8'] as const) {
+    const path = join(generatedModelsDir(), `bench-resnet18-seed1-${activations === 'int8' ? 's8s8' : 'u8s8'}.onnx`);
+    if (existsSync(path) && existsSync(cardPathFor(path))) {
+      const card = ModelCardSchema.safeParse(JSON.parse(await readFile(cardPathFor(path), 'utf8')));
+      if (card.success && card.data.quantization?.sourceModelSha256 === fp32Sha && card.data.sha256 === sha256Hex(await readFile(path))) {
+        out.push({ activations, path, accuracy: card.data.quantization.accuracy });
+        continue;
+      }
+    }
+    const r = await quantizeModelFile({
+      modelPath: fp32,
+      calibrationDir: join(tiles, 'calibration'),
+      evalDir: join(tiles, 'held-out'),
+      method: 'percentile',
+      percentile: 99.99,
+      outPath: path,
+      firstConv: 'int8',
+      lastFc: 'int8',
+      activations,
+      preprocess: 'exact',
+    });
+    out.push({ activations, path, accuracy: r.accuracy });
+  }
+  return out;
+}
+
+async function inferenceSection(ctx: Context): Promise<SectionResult> {
+  const rows = await benchInference({ ...DEFAULT_INFERENCE_BENCH, threads: ctx.threads, minSeconds: ctx.seconds, models: [ctx.fp32, ...ctx.int8.map((m) => m.path)] });
+  return { markdown: `### Inference (onnxruntime, batch 1, spinning off)\n\n${formatInferenceTable(rows, (p) => basename(p))}`, data: rows };
+}
+
+interface PeerOutput {
+  torch: string;
+  engine: string;
+  method: string;
+  calibrationFrames: number;
+  accuracy: { frames: number; sqnrDb: number; cosine: number; top1Agreement: number; top5Overlap: number };
+  latency: { fp32: { threads: number; p50Ms: number; p99Ms: number; fps: number }[]; int8: { threads: number; p50Ms: number; p99Ms: number; fps: number }[] };
+}
+
+async function peerSection(ctx: Context, inference: InferenceBenchRow[] | null): Promise<SectionResult> {
+  const python = '/usr/bin/python3';
+  if (!existsSync(python)) return { markdown: '### PyTorch peer\n\nskipped: /usr/bin/python3 (Debian python3-torch) not found', data: null };
+  const { stdout } = await run(python, [join(root, 'bench', 'torch-peer.py'), ctx.fp32, join(tiles, 'calibration'), join(tiles, 'held-out'), '--threads', ctx.threads.join(','), '--seconds', String(ctx.seconds)], { maxBuffer: 1 << 24 });
+  const peer = JSON.parse(stdout) as PeerOutput;
+  const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
+  const lines = [
+    `### int8 side by side: fieldeye vs PyTorch ${peer.torch} (${peer.engine}), same weights, same ${peer.calibrationFrames} calibration frames, ${peer.accuracy.frames} held-out frames`,
+    '',
+    `| int8 model | SQNR dB | cosine | top-1 agree | top-5 overlap | ${ctx.threads.map((t) => `p50 ms ${t}T`).join(' | ')} |`,
+    `|---|---|---|---|---|${ctx.threads.map(() => '---').join('|')}|`,
+  ];
+  for (const m of ctx.int8) {
+    const lat = ctx.threads.map((t) => f(inference?.find((r) => r.model === m.path && r.threads === t)?.p50Ms));
+    lines.push(`| fieldeye ${m.activations === 'int8' ? 'S8S8' : 'U8S8'} (percentile 99.99, onnxruntime) | ${f(m.accuracy.sqnrDb)} | ${f(m.accuracy.cosine, 5)} | ${f(m.accuracy.top1Agreement * 100, 1)} % | ${f(m.accuracy.top5Overlap * 100, 1)} % | ${lat.join(' | ')} |`);
+  }
+  const a = peer.accuracy;
+  lines.push(`| PyTorch FX onednn (HistogramObserver) | ${f(a.sqnrDb)} | ${f(a.cosine, 5)} | ${f(a.top1Agreement * 100, 1)} % | ${f(a.top5Overlap * 100, 1)} % | ${ctx.threads.map((t) => f(peer.latency.int8.find((l) => l.threads === t)?.p50Ms)).join(' | ')} |`);
+  lines.push(`| (PyTorch FP32 eager, for scale) | - | - | - | - | ${ctx.threads.map((t) => f(peer.latency.fp32.find((l) => l.threads === t)?.p50Ms)).join(' | ')} |`);
+  return { markdown: lines.join('\n'), data: peer };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const threads = (arg('--threads') ?? '1,2').split(',').map(Number);
+  if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
+  const seconds = Number(arg('--seconds') ?? 3);
+  const only = new Set((arg('--only') ?? 'inference,peer').split(','));
+  const fp32 = await ensureSynthModel(1, generatedModelsDir());
+  const ctx: Context = { threads, seconds, fp32, int8: await quantizedModels(fp32) };
+  const machine = machineInfo();
+  const startedAt = new Date();
+  const sections: Record<string, unknown> = {};
+  const out: string[] = [`## fieldeye bench, ${startedAt.toISOString()}`, '', describeMachine(machine), ''];
+  let inference: InferenceBenchRow[] | null = null;
+  if (only.has('inference')) {
+    const r = await inferenceSection(ctx);
+    inference = r.data as InferenceBenchRow[];
+    sections['inference'] = r.data;
+    out.push(r.markdown, '');
+  }
+  if (only.has('peer')) {
+    const r = await peerSection(ctx, inference);
+    sections['peer'] = r.data;
+    out.push(r.markdown, '');
+  }
+  console.log(out.join('\n'));
+  const dir = join(root, 'bench', 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, `${startedAt.toISOString().slice(0, 10)}-${machine.host}.json`);
+  await writeFile(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, threads, seconds, sections }, null, 2)}\n`);
+  console.log(`written ${file}`);
+}
+
+await main();

@@ -1,0 +1,208 @@
+// Position source speaking gpsd's JSON protocol (TPV, SKY, ATT) over TCP, reconnecting with backoff when the link drops.
+import { createConnection, type Socket } from 'node:net';
+import type { Frame } from '../capture/frame-source.js';
+import type { Logger } from '../platform/logger.js';
+import type { PositionLookup, PositionSource } from './position-source.js';
+import { Track, type TrackOptions } from './track.js';
+import { lookupOnTrack, type LinkState } from './track-lookup.js';
+
+export interface GpsdPositionSourceOptions {
+  host: string;
+  port: number;
+  track: TrackOptions;
+  waitForSampleMs: number;
+  /** Reconnect delays double from min to max, each a random 50-100 % of that (many drones, one gpsd restart). */
+  reconnectMinMs: number;
+  reconnectMaxMs: number;
+  logger?: Logger;
+}
+
+export interface GpsdStats {
+  connects: number;
+  disconnects: number;
+  tpv: number;
+  att: number;
+  /** Lines that were not JSON, or TPVs without a time (gpsd's first TPV often has none). */
+  unusable: number;
+}
+
+const WATCH = '?WATCH={"enable":true,"json":true};\n';
+
+export class GpsdPositionSource implements PositionSource {
+  readonly track: Track;
+  readonly stats: GpsdStats = { connects: 0, disconnects: 0, tpv: 0, att: 0, unusable: 0 };
+  private socket: Socket | null = null;
+  private linkState: LinkState = { state: 'down', sinceMs: Date.now(), detail: 'not connected yet' };
+  private delayMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private buffered = '';
+  private sky: { hdop: number | null; satellites: number | null } = { hdop: null, satellites: null };
+
+  constructor(private readonly options: GpsdPositionSourceOptions) {
+    this.track = new Track(options.track);
+    this.delayMs = options.reconnectMinMs;
+  }
+
+  /** Starts connecting; resolves after the first attempt, connected or not (gpsd may come up later). */
+  static async open(options: GpsdPositionSourceOptions): Promise<GpsdPositionSource> {
+    const source = new GpsdPositionSource(options);
+    await source.connect();
+    return source;
+  }
+
+  get link(): LinkState {
+    return this.linkState;
+  }
+
+  private setLink(state: LinkState['state'], detail: string): void {
+    if (this.linkState.state !== state) {
+      this.options.logger?.[state === 'up' ? 'info' : 'warn']({ host: this.options.host, port: this.options.port, detail }, `gpsd link ${state}`);
+      this.linkState = { state, sinceMs: Date.now(), detail };
+    } else {
+      this.linkState = { ...this.linkState, detail };
+    }
+  }
+
+  private connect(): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = createConnection({ host: this.options.host, port: this.options.port });
+      this.socket = socket;
+      socket.setEncoding('utf8');
+      let settled = false;
+      const settle = (): void => {
+        if (!settled) {
+          settled = true;
+          resolve();
+        }
+      };
+      socket.on('connect', () => {
+        this.stats.connects++;
+        this.delayMs = this.options.reconnectMinMs;
+        this.buffered = '';
+        this.setLink('up', 'connected');
+        socket.write(WATCH);
+        settle();
+      });
+      socket.on('data', (chunk: string) => this.onData(chunk));
+      socket.on('error', (err) => this.setLink('down', err.message));
+      socket.on('close', () => {
+        if (this.socket === socket) this.socket = null;
+        if (this.linkState.state === 'up') this.stats.disconnects++;
+        this.setLink('down', this.linkState.state === 'up' ? 'connection closed by gpsd' : this.linkState.detail);
+        settle();
+        this.scheduleReconnect();
+      });
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.timer) return;
+    const delay = this.delayMs * (0.5 + Math.random() * 0.5);
+    this.delayMs = Math.min(this.delayMs * 2, this.options.reconnectMaxMs);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.closed) void this.connect();
+    }, delay);
+  }
+
+  private onData(chunk: string): void {
+    this.buffered += chunk;
+    let nl: number;
+    while ((nl = this.buffered.indexOf('\n')) >= 0) {
+      const line = this.buffered.slice(0, nl).trim();
+      this.buffered = this.buffered.slice(nl + 1);
+      if (line !== '') this.onLine(line);
+    }
+    // gpsd's reports are a few KB at most; anything longer without a newline is not gpsd.
+    if (this.buffered.length > 1_000_000) this.buffered = '';
+  }
+
+  /** One gpsd JSON report. Exposed for tests of recorded gpsd output. */
+  onLine(line: string): void {
+    let msg: Record<string, unknown>;
+    try {
+      msg = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      this.stats.unusable++;
+      return;
+    }
+    const num = (k: string): number | null => {
+      const v = msg[k];
+      return typeof v === 'number' && Number.isFinite(v) ? v : null;
+    };
+    const timeMs = typeof msg['time'] === 'string' ? Date.parse(msg['time']) : NaN;
+    switch (msg['class']) {
+      case 'SKY': {
+        const hdop = num('hdop');
+        const used = num('uSat');
+        if (hdop !== null) this.sky.hdop = hdop;
+        if (used !== null) this.sky.satellites = used;
+        break;
+      }
+      case 'TPV': {
+        if (!Number.isFinite(timeMs)) {
+          this.stats.unusable++;
+          return;
+        }
+        this.stats.tpv++;
+        const mode = num('mode') ?? 0;
+        const lat = num('lat');
+        const lon = num('lon');
+        const speedMps = num('speed');
+        if (mode < 2 || lat === null || lon === null) {
+          this.track.addFix({ timeMs, fix: null, fixType: 0, hdop: null, satellites: this.sky.satellites, courseDeg: null, speedMps: null });
+          return;
+        }
+        this.track.addFix({
+          timeMs,
+          // gpsd >= 3.20 splits altitude into altMSL and altHAE; older ones send "alt" (MSL).
+          fix: { latDeg: lat, lonDeg: lon, altMslM: mode === 3 ? (num('altMSL') ?? num('alt')) : null, altAglM: null },
+          fixType: mode,
+          hdop: this.sky.hdop,
+          satellites: this.sky.satellites,
+          courseDeg: num('track'),
+          speedMps,
+        });
+        break;
+      }
+      case 'ATT': {
+        const heading = num('heading');
+        const pitch = num('pitch');
+        const roll = num('roll');
+        if (!Number.isFinite(timeMs) || heading === null || pitch === null || roll === null) {
+          this.stats.unusable++;
+          return;
+        }
+        this.stats.att++;
+        this.track.addAttitude({ timeMs, rollDeg: roll, pitchDeg: pitch, yawDeg: heading });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  positionFor(frame: Frame): Promise<PositionLookup> {
+    return lookupOnTrack(this.track, frame.capturedAtMs, 'gpsd', this.linkState, {
+      waitForSampleMs: this.options.waitForSampleMs,
+      maxGapMs: this.options.track.maxGapMs,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.track.releaseWaiters();
+    const socket = this.socket;
+    this.socket = null;
+    if (socket && !socket.destroyed) {
+      await new Promise<void>((resolve) => {
+        socket.once('close', () => resolve());
+        socket.end();
+        setTimeout(() => socket.destroy(), 500).unref();
+      });
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// Wires MQTT publishing for one flight from the config: connection (TLS, credentials), durable outbox sink, retained flight document, health reports.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/schema.js';
+import type { Secrets } from '../config/resolve-secrets.js';
+import { ConfigError } from '../config/config-error.js';
+import type { Logger } from '../platform/logger.js';
+import type { PipelineMetrics } from '../pipeline/metrics.js';
+import type { ModelCard } from '../model/model-card.js';
+import { MqttSink, type MqttSinkOptions } from './mqtt-sink.js';
+import { OutboxMqttSink } from './outbox-mqtt-sink.js';
+import { buildFlightDocument } from './flight-document.js';
+import { startHealthReporter } from './health-reporter.js';
+
+export interface MqttPublishingInput {
+  config: Config;
+  secrets: Secrets;
+  /** The broker to use (the configured one, or the embedded broker's). */
+  url: string;
+  protocolVersion: 4 | 5;
+  flightId: string;
+  model: { card: ModelCard; sha256: string; classes: number };
+  /** Filled by the pipeline; read by the health report. */
+  metrics: PipelineMetrics;
+  logger: Logger;
+}
+
+export interface MqttPublishing {
+  sink: OutboxMqttSink;
+  /** Stops health reports, drains (bounded) and closes the sink; call after the pipeline has finished. */
+  close(): Promise<void>;
+}
+
+function readPem(key: 'caFile' | 'certFile' | 'keyFile', path: string): Buffer | undefined {
+  if (path === '') return undefined;
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`sinks.mqtt.tls.${key}: cannot read ${path} (${code}); point it at a PEM file or set it to ""`);
+  }
+}
+
+/** The MqttSink options the config asks for; TLS files are read here so a missing one is a startup error. */
+export function mqttSinkOptionsFrom(config: Config, secrets: Secrets, url: string, protocolVersion: 4 | 5): MqttSinkOptions {
+  const mqtt = config.sinks.mqtt;
+  if ((mqtt.tls.certFile === '') !== (mqtt.tls.keyFile === '')) {
+    throw new ConfigError(
+      `sinks.mqtt.tls: certFile and keyFile go together (received certFile "${mqtt.tls.certFile}", keyFile "${mqtt.tls.keyFile}"); set both or neither`,
+    );
+  }
+  const ca = readPem('caFile', mqtt.tls.caFile);
+  const cert = readPem('certFile', mqtt.tls.certFile);
+  const key = readPem('keyFile', mqtt.tls.keyFile);
+  return {
+    url,
+    protocolVersion,
+    clientId: mqtt.clientId || `fieldeye-${config.droneId}`,
+    topicPrefix: mqtt.topicPrefix.replaceAll('{droneId}', config.droneId),
+    ...(mqtt.username ? { username: mqtt.username } : {}),
+    ...(secrets.mqttPassword !== undefined ? { password: secrets.mqttPassword } : {}),
+    connectTimeoutMs: mqtt.connectTimeoutMs,
+    keepaliveS: mqtt.keepaliveS,
+    sessionExpiryS: mqtt.sessionExpiryS,
+    reconnectMinMs: mqtt.reconnectMinMs,
+    reconnectMaxMs: mqtt.reconnectMaxMs,
+    ...(ca !== undefined || cert !== undefined
+      ? { tls: { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) } }
+      : {}),
+  };
+}
+
+export async function openMqttPublishing(input: MqttPublishingInput): Promise<MqttPublishing> {
+  const { config, logger } = input;
+  const mqttConfig = config.sinks.mqtt;
+  const mqtt = await MqttSink.connect(mqttSinkOptionsFrom(config, input.secrets, input.url, input.protocolVersion), logger);
+  let sink: OutboxMqttSink;
+  try {
+    sink = OutboxMqttSink.open(mqtt, { outbox: mqttConfig.outbox }, logger);
+  } catch (error) {
+    await mqtt.close();
+    throw error;
+  }
+
+  const flight = buildFlightDocument({
+    droneId: config.droneId,
+    flightId: input.flightId,
+    startedAtMs: Date.now(),
+    card: input.model.card,
+    modelSha256: input.model.sha256,
+    classes: input.model.classes,
+    config,
+  });
+  // Retained: a ground station that connects mid-flight learns at once which model and config it is looking at.
+  // Not awaited: like results, it must not hold the flight up when the link drops right now.
+  mqtt.publishJson('flight', flight, { qos: 1, retain: true }).catch((error: unknown) => {
+    logger.warn({ err: (error as Error).message }, 'mqtt: could not publish the flight document');
+  });
+
+  const health = startHealthReporter({
+    droneId: config.droneId,
+    flightId: input.flightId,
+    intervalS: mqttConfig.healthIntervalS,
+    metrics: input.metrics,
+    outboxStats: () => sink.stats(),
+    linkUp: () => sink.linkUp,
+    publish: (document) => mqtt.publishJson('health', document, { qos: 0, retain: false }),
+    logger,
+  });
+  // A first report right away: a ground station learns the drone's state when the flight starts,
+  // not one interval later.
+  void health.report();
+
+  return {
+    sink,
+    close: async () => {
+      health.stop();
+      // A last report with the flight's final counters, so a ground station sees how it ended even
+      // when the flight was shorter than one health interval (sent only if the link is up).
+      await health.report();
+      await sink.close();
+    },
+  };
+}
