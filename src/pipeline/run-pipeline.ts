@@ -44,7 +44,8 @@ interface Prepared {
   frame: Frame;
   startedMs: number;
   pre: Preprocessed;
-  where: PositionLookup;
+  /** Still pending: a live lookup may wait for the fix after the frame, which must not hold up inference. */
+  where: Promise<PositionLookup>;
 }
 
 export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> {
@@ -74,31 +75,34 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
   const prepare = async (frame: Frame): Promise<Prepared | null> => {
     const startedMs = performance.now();
     let pre: Preprocessed;
-    const wherePromise = deps.position.positionFor(frame).catch(
+    const where = deps.position.positionFor(frame).catch(
       (err: Error): PositionLookup => ({ position: null, reason: `position lookup failed: ${err.message}` }),
     );
     try {
       pre = await deps.preprocess(frame);
     } catch (err) {
-      await wherePromise;
       metrics.frameFailed('preprocess');
       stageLog.preprocess.error({ seq: frame.seq, frame: frame.name, err: (err as Error).message }, 'frame skipped');
       return null;
     }
-    const where = await wherePromise;
-    if (!where.position) stageLog.position.debug({ seq: frame.seq, reason: where.reason }, 'no position');
     return { frame, startedMs, pre, where };
   };
 
-  const classifyAndEmit = async (p: Prepared): Promise<void> => {
-    let out: Classification;
+  const classify = async (p: Prepared): Promise<Classification | null> => {
     try {
-      out = await deps.classify(p.pre.input, deps.inputDims);
+      return await deps.classify(p.pre.input, deps.inputDims);
     } catch (err) {
       metrics.frameFailed('classify');
       stageLog.classify.error({ seq: p.frame.seq, frame: p.frame.name, err: (err as Error).message }, 'frame skipped');
-      return;
+      return null;
     }
+  };
+
+  /** Joins a frame's classification with its position (whichever comes last) and hands the result on. */
+  const assembleAndEmit = async (p: Prepared, classified: Promise<Classification | null>): Promise<void> => {
+    const [out, where] = await Promise.all([classified, p.where]);
+    if (!out) return;
+    if (!where.position) stageLog.position.debug({ seq: p.frame.seq, reason: where.reason }, 'no position');
     const top = topK(out.logits, deps.topK, deps.labels);
     const timingsMs = {
       decode: p.pre.timingsMs.decode,
@@ -114,14 +118,14 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
       capturedAt: new Date(p.frame.capturedAtMs).toISOString(),
       timeSource: p.frame.timeSource,
       frame: { name: p.frame.name },
-      position: p.where.position,
-      positionReason: p.where.position ? null : p.where.reason,
-      ...ground(p.where),
+      position: where.position,
+      positionReason: where.position ? null : where.reason,
+      ...ground(where),
       top,
       model: identity.model,
       timingsMs,
     };
-    metrics.resultDone(timingsMs, top[0]?.label ?? '', p.where.position !== null);
+    metrics.resultDone(timingsMs, top[0]?.label ?? '', where.position !== null);
     emit(result);
   };
 
@@ -132,16 +136,23 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     return { target: fp.target, footprint: fp.footprint, footprintReason: fp.reason };
   };
 
-  let inFlight: Promise<void> = Promise.resolve();
+  // Inference runs one frame at a time; results are assembled and emitted in seq order on their own
+  // chain, so a frame waiting for its bracketing GPS fix never delays the next frame's inference.
+  let inFlight: Promise<unknown> = Promise.resolve();
+  let emitted: Promise<void> = Promise.resolve();
   for await (const frame of deps.source.frames()) {
     if (deps.signal?.aborted) break;
     metrics.frames++;
     const prepared = await prepare(frame);
     // Wait for the previous inference only now, so this frame's preprocessing overlapped it.
     await inFlight;
-    if (prepared) inFlight = classifyAndEmit(prepared);
+    if (!prepared) continue;
+    const classified = classify(prepared);
+    inFlight = classified;
+    emitted = emitted.then(() => assembleAndEmit(prepared, classified));
   }
   await inFlight;
+  await emitted;
   await Promise.all(sinkChains.values());
   return metrics.summary();
 }
