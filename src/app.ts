@@ -5,9 +5,15 @@ import type { Secrets } from './config/resolve-secrets.js';
 import type { Logger } from './platform/logger.js';
 import { packageRoot } from './platform/package-root.js';
 import { autoFlightId } from './platform/flight-id.js';
+import { checkClockSync, type ClockSync } from './platform/clock-sync.js';
 import { ImagesFrameSource } from './capture/images-frame-source.js';
+import { RpicamFrameSource } from './capture/rpicam-frame-source.js';
 import type { FrameSource } from './capture/frame-source.js';
 import { cameraGeometry, createPositionSource } from './geo/create-position-source.js';
+import type { PositionSource } from './geo/position-source.js';
+import { FlightRecorder } from './flight/flight-recorder.js';
+import type { FlightManifest } from './flight/recording-format.js';
+import { configSha256 } from './publish/flight-document.js';
 import { computeFootprint } from './geo/footprint.js';
 import type { Sink } from './publish/sink.js';
 import type { Result } from './publish/result-schema.js';
@@ -17,7 +23,8 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-bro
 import { loadModel, type LoadedModel } from './vision/model-loader.js';
 import { ensureSynthModel } from './model/synth-model.js';
 import { Classifier } from './vision/classifier.js';
-import { preprocessImage } from './vision/preprocess.js';
+import { preprocessFrame } from './vision/preprocess-frame.js';
+import { assertRawFitsModel } from './vision/preprocess-i420.js';
 import type { PreprocessOptions } from './vision/preprocess-types.js';
 import { runPipeline } from './pipeline/run-pipeline.js';
 import { PipelineMetrics, type PipelineSummary } from './pipeline/metrics.js';
@@ -45,7 +52,29 @@ export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessOptions
   return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: input.shape[3], norm: { mean: input.mean, std: input.std } };
 }
 
+/** Where a flight's frames and positions come from: the configured camera/folder and position source, or a recording. */
+export type FlightInput = (logger: Logger) => Promise<{ source: FrameSource; position: PositionSource }>;
+
+/** The configured source and position source (what `fieldeye run` flies with). */
+export function configuredInput(config: Config, maxFrames = Infinity): FlightInput {
+  return async (log) => {
+    const capture = log.child({ stage: 'capture' });
+    const source: FrameSource =
+      config.source.type === 'rpicam'
+        ? await RpicamFrameSource.open({ config: config.source, logger: capture, maxFrames })
+        : await ImagesFrameSource.open(config.source.dir, capture, maxFrames);
+    try {
+      return { source, position: await createPositionSource(config.position, log.child({ stage: 'position' })) };
+    } catch (err) {
+      await source.close();
+      throw err;
+    }
+  };
+}
+
 export interface RunOptions {
+  /** Frames and positions; default: configuredInput(config, maxFrames). `replay` passes a recording. */
+  input?: FlightInput;
   maxFrames?: number;
   /** Extra JSON-lines output (the CLI's --out), in addition to configured sinks. */
   outPath?: string;
@@ -63,11 +92,46 @@ export interface RunOutcome {
   modelSha256: string;
 }
 
+function recordedCamera(config: Config): FlightManifest['camera'] {
+  const c = config.position.camera;
+  const fov = cameraGeometry(config.position, { resizeShorterPx: 1, cropPx: 1 });
+  return { description: c.module, hfovDeg: fov.hfovDeg, vfovDeg: fov.vfovDeg, mountPitchDeg: c.mountPitchDeg };
+}
+
+/** The model as flight.json records it (the same summary the MQTT flight document carries). */
+export function flightModel(model: LoadedModel): NonNullable<FlightManifest['model']> {
+  const { card } = model;
+  return {
+    name: card.name,
+    architecture: card.architecture,
+    sha256: model.sha256,
+    precision: card.precision,
+    inputShape: [...card.input.shape],
+    classes: model.labels.length,
+  };
+}
+
+function logClockSync(clock: ClockSync, positionType: Config['position']['type'], log: Logger): void {
+  if (clock.synchronized !== false) {
+    log.info({ clock }, clock.synchronized ? 'system clock synchronised' : 'system clock synchronisation unknown');
+    return;
+  }
+  // gpsd and NMEA fixes carry GPS time, so a wrong system clock also misplaces frames; MAVLink boot times are
+  // mapped onto the system clock itself, so only capturedAt is off.
+  const effect = positionType === 'gpsd' || positionType === 'nmea' ? 'and frames get the position of another moment' : 'as much as the clock is';
+  log.warn(
+    { clock },
+    `system clock not synchronised: capturedAt is off ${effect}. Enable NTP (timedatectl set-ntp true) or a GPS time source (gpsd + chrony)`,
+  );
+}
+
 /** Runs one flight to the end of its source. Every resource opened here is closed here, in reverse order. */
 export async function runFlight(config: Config, secrets: Secrets, logger: Logger, options: RunOptions = {}): Promise<RunOutcome> {
   const flightId = config.flightId === 'auto' ? autoFlightId() : config.flightId;
   const log = logger.child({ droneId: config.droneId, flightId });
   const cleanups: Array<() => Promise<void>> = [];
+  // Every capturedAt comes from the system clock: checked while the model loads, reported below.
+  const clockSync = checkClockSync();
   try {
     const model = await resolveModel(config.model.path, config.model.synthSeed, log.child({ stage: 'model' }));
     const classifier = await Classifier.create({
@@ -78,17 +142,39 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     });
     cleanups.push(() => classifier.close());
     log.info({ threads: classifier.threads, loadMs: Math.round(classifier.loadMs) }, 'classifier ready');
+    logClockSync(await clockSync, config.position.type, log);
 
-    const source: FrameSource = await ImagesFrameSource.open(
-      config.source.dir,
-      log.child({ stage: 'capture' }),
-      options.maxFrames ?? Infinity,
-    );
+    if (!options.input && config.source.type === 'rpicam' && config.source.codec === 'yuv420') {
+      assertRawFitsModel(config.source.widthPx, config.source.heightPx, model.card.input.resizeShorterPx);
+    }
+    const opened = await (options.input ?? configuredInput(config, options.maxFrames))(log);
+    let source: FrameSource = opened.source;
+    let position: PositionSource = opened.position;
     cleanups.push(() => source.close());
-    const position = await createPositionSource(config.position, log.child({ stage: 'position' }));
     cleanups.push(() => position.close());
 
     const sinks: Sink[] = [];
+    if (config.record.enabled) {
+      const recorder = await FlightRecorder.open(
+        join(config.record.dir, flightId),
+        {
+          droneId: config.droneId,
+          flightId,
+          startedAt: new Date().toISOString(),
+          origin: 'run',
+          camera: recordedCamera(config),
+          model: flightModel(model),
+          configSha256: configSha256(config),
+        },
+        { everyNth: config.record.everyNth, maxBytes: Math.round(config.record.maxGb * 1e9), positionSource: config.position.type },
+        log.child({ stage: 'record' }),
+      );
+      // Closed after the pipeline and the sinks before it (cleanups run in reverse), so every result is in.
+      cleanups.push(() => recorder.close(options.signal?.aborted ? 'stopped' : 'source-ended').then(() => undefined));
+      source = recorder.tapFrames(source);
+      position = recorder.tapPosition(position);
+      sinks.push(recorder.sink);
+    }
     let resultsFile: string | null = null;
     const jsonlPath = options.outPath ?? (config.sinks.jsonl.enabled ? config.sinks.jsonl.path : null);
     if (jsonlPath !== null) {
@@ -133,7 +219,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     const camera = cameraGeometry(config.position, { resizeShorterPx: preOptions.resizeShorterPx, cropPx: preOptions.cropPx });
     const summary = await runPipeline({
       source,
-      preprocess: (frame) => preprocessImage(frame.bytes, preOptions),
+      preprocess: (frame) => preprocessFrame(frame, preOptions),
+      ...(opened.source.dropCounts ? { drops: () => opened.source.dropCounts?.() ?? {} } : {}),
       classify: (input, dims) => classifier.classify(input, dims),
       inputDims: [1, 3, preOptions.cropPx, preOptions.cropPx],
       labels: model.labels,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `fieldeye` command line: run, classify, quantize, bench, model synth; errors become one clear line and a non-zero exit.
+// The `fieldeye` command line: run, replay, import, diff, export, classify, quantize, bench, model synth; errors become one clear line and a non-zero exit.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
@@ -7,6 +7,11 @@ import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
 import { quantizeCommand, type QuantizeCommandOptions } from './commands/quantize-command.js';
 import { benchCommand } from './commands/bench-command.js';
+import { cameraCheckCommand } from './commands/camera-check-command.js';
+import { replayCommand, type ReplayCommandOptions } from './commands/replay-command.js';
+import { diffCommand, type DiffCommandOptions } from './commands/diff-command.js';
+import { exportCommand, type ExportCommandOptions } from './commands/export-command.js';
+import { importImagesCommand, importVideoCommand, type ImportCommonOptions, type ImportVideoCommandOptions } from './commands/import-command.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -38,6 +43,71 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <file>', 'also append every result to this JSON-lines file')
     .action(async (opts: { config?: string; maxFrames?: number; out?: string }) => {
       exitCode = await runCommand(opts);
+    });
+
+  program
+    .command('replay')
+    .description('Replay a recorded flight folder through the same pipeline: every frame, at --speed, geotagged from its recorded telemetry.')
+    .argument('<flight>', 'flight folder (flight.json, frames/, frames.jsonl, telemetry.jsonl), from run with record.enabled, import or simulate')
+    .option('-c, --config <file>', 'config file for model, preprocessing, track and MQTT settings (drone and flight ids come from the recording)')
+    .option('--speed <speed>', '1 = real time, N = N times faster, max = as fast as possible (no frame is ever dropped)', 'max')
+    .option('--from <time>', 'first frame: seconds from the first frame (90), [h:]mm:ss (1:30) or an ISO time with a zone')
+    .option('--to <time>', 'last frame, same forms as --from')
+    .option('-m, --model <file>', 'ONNX model with its .card.json, instead of the configured one')
+    .option('--out <file>', 'write every result to this new JSON-lines file (refused if it exists)')
+    .option('--publish', 'publish results over MQTT as configured (off by default for replays)', false)
+    .option('--max-frames <n>', 'stop after this many frames', positiveInt('--max-frames'))
+    .action(async (flight: string, opts: ReplayCommandOptions) => {
+      exitCode = await replayCommand(flight, opts);
+    });
+
+  program
+    .command('diff')
+    .description('Compare two result files of the same flight (two models or configs); exit 2 when a limit is passed (for CI).')
+    .argument('<a>', 'results file (JSON lines): the reference')
+    .argument('<b>', 'results file (JSON lines): the candidate')
+    .option('--max-disagreement <share>', 'largest share of frames whose top-1 class may change, 0..1', Number, 0.05)
+    .option('--max-geotag-drift-m <m>', 'largest distance between the two positions of a frame, metres', Number, 1)
+    .option('--max-score-drift <d>', "largest mean change of the score of A's top-1 class, 0..1", Number, 1)
+    .option('--json', 'print the whole report as JSON', false)
+    .action(async (a: string, b: string, opts: DiffCommandOptions) => {
+      exitCode = await diffCommand(a, b, opts);
+    });
+
+  program
+    .command('export')
+    .description('Write a results file as a map layer: one point (and footprint) per result with class and score, or with --grid a majority-class field map.')
+    .argument('<results>', 'results file (JSON lines)')
+    .addOption(new Option('--format <format>', 'GeoJSON (RFC 7946), CSV with a WKT column, or KML').choices(['geojson', 'csv', 'kml']).makeOptionMandatory())
+    .option('--grid <metres>', 'square cells of this size with class counts and the majority class', Number)
+    .requiredOption('-o, --out <file>', 'file to write (replaced if it exists)')
+    .action(async (results: string, opts: ExportCommandOptions) => {
+      exitCode = await exportCommand(results, opts);
+    });
+
+  const imports = program.command('import').description("Turn other drones' photos or videos into a flight folder that replay reads.");
+  imports
+    .command('images')
+    .description('A folder of geotagged photos: EXIF GPS and time, DJI XMP relative altitude and gimbal/flight angles, senseFly XMP height and attitude.')
+    .argument('<dir>', 'folder of JPEG photos')
+    .requiredOption('-o, --out <flight>', 'new flight folder to write')
+    .option('--drone-id <id>', 'drone id for the flight', 'imported')
+    .option('--flight-id <id>', "flight id (default: the first photo's time, e.g. 20160623T163243Z)")
+    .action(async (dir: string, opts: ImportCommonOptions) => {
+      exitCode = await importImagesCommand(dir, opts);
+    });
+  imports
+    .command('video')
+    .description('A video with its DJI SRT telemetry (every DJI SRT format); frames decoded with ffmpeg, no-fix periods reported.')
+    .argument('<video>', 'video file (MP4, MOV, ...)')
+    .requiredOption('--srt <file>', 'the DJI .SRT written with the video')
+    .requiredOption('-o, --out <flight>', 'new flight folder to write')
+    .option('--fps <n>', 'frames kept per second of video', Number, 1)
+    .option('--start <time>', 'ISO time of the first frame, for SRT formats without a date (else the video creation time)')
+    .option('--drone-id <id>', 'drone id for the flight', 'imported')
+    .option('--flight-id <id>', 'flight id (default: the start time)')
+    .action(async (video: string, opts: ImportVideoCommandOptions) => {
+      exitCode = await importVideoCommand(video, opts);
     });
 
   program
@@ -84,6 +154,17 @@ async function main(argv: string[]): Promise<number> {
     .option('--json <file>', 'also write the results, machine and versions as JSON')
     .action(async (opts: { model: string[]; threads: number[]; seconds: number; json?: string }) => {
       exitCode = await benchCommand(opts, cliLogger());
+    });
+
+  const camera = program.command('camera').description('The Raspberry Pi camera (rpicam-vid).');
+  camera
+    .command('check')
+    .description('List cameras, stream for a few seconds with the configured source settings, print frame size and measured fps, write a snapshot.')
+    .option('-c, --config <file>', 'config whose source (type rpicam) gives the camera settings; default: the rpicam defaults')
+    .option('--seconds <s>', 'how long to stream', Number, 3)
+    .option('--snapshot <file>', 'where to write the last frame as JPEG', 'camera-check.jpg')
+    .action(async (opts: { config?: string; seconds: number; snapshot: string }) => {
+      exitCode = await cameraCheckCommand(opts, cliLogger());
     });
 
   const model = program.command('model').description('Make and inspect models.');

@@ -14,6 +14,17 @@ export interface Frame {
   name: string;
   /** Path on disk when the frame came from a file (lets EXIF-based geotagging read it). */
   path?: string;
+  /** Set when `bytes` are raw pixels rather than an encoded image (a camera's yuv420 stream). */
+  raw?: RawFrameFormat;
+}
+
+/** Layout of raw frame bytes: I420 is a luma plane of stride x height, then U and V of (stride/2) x (height/2). */
+export interface RawFrameFormat {
+  format: 'i420';
+  width: number;
+  height: number;
+  /** Bytes per luma row; can exceed width (padded rows). */
+  stride: number;
 }
 
 export interface FrameSource {
@@ -21,5 +32,7 @@ export interface FrameSource {
   frames(): AsyncIterable<Frame>;
   /** How many frames the source knows it will deliver, when it knows (folders, recordings). */
   readonly expectedCount?: number;
+  /** Frames a live source captured but never delivered, by reason (recorded sources never drop). */
+  dropCounts?(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }

@@ -68,11 +68,16 @@ function resolveFrom(base: string, p: string): string {
 export function resolveConfigPaths(config: Config, baseDir: string): Config {
   return {
     ...config,
-    source: { ...config.source, dir: resolveFrom(baseDir, config.source.dir) },
+    source:
+      config.source.type === 'images'
+        ? { ...config.source, dir: resolveFrom(baseDir, config.source.dir) }
+        : { ...config.source, tuningFile: resolveFrom(baseDir, config.source.tuningFile) },
     model: { ...config.model, path: resolveFrom(baseDir, config.model.path) },
+    record: { ...config.record, dir: resolveFrom(baseDir, config.record.dir) },
     position: {
       ...config.position,
       nmea: { ...config.position.nmea, path: resolveFrom(baseDir, config.position.nmea.path) },
+      mavlink: { ...config.position.mavlink, path: resolveFrom(baseDir, config.position.mavlink.path) },
     },
     sinks: {
       jsonl: { ...config.sinks.jsonl, path: resolveFrom(baseDir, config.sinks.jsonl.path) },

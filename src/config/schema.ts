@@ -23,9 +23,53 @@ const ImagesSourceSchema = z.strictObject({
   dir: z.string({ error: 'a folder path' }).min(1, { error: 'a folder path' }),
 });
 
-export const SourceSchema = z.discriminatedUnion('type', [ImagesSourceSchema], {
-  error: 'a source type: "images"',
+/** AWB modes rpicam-vid knows by name (--awb). */
+export const RPICAM_AWB_MODES = ['auto', 'incandescent', 'tungsten', 'fluorescent', 'indoor', 'daylight', 'cloudy'] as const;
+/** Denoise modes of rpicam-vid (--denoise). */
+export const RPICAM_DENOISE_MODES = ['auto', 'off', 'cdn_off', 'cdn_fast', 'cdn_hq'] as const;
+
+const RpicamSourceSchema = z.strictObject({
+  type: z.literal('rpicam'),
+  /**
+   * yuv420 = raw I420 frames scaled by the ISP to model scale (no JPEG decode, no CPU resize: the mode for
+   * inference); mjpeg = JPEGs (encoded in software by rpicam-vid, whole cores on a Pi 4: the mode for recording).
+   */
+  codec: z.enum(['yuv420', 'mjpeg'], { error: 'one of "yuv420", "mjpeg"' }).default('yuv420'),
+  /** "" = rpicam-vid found on PATH, else libcamera-vid; or the path of either. */
+  command: z.string({ error: 'a program name or path' }).default(''),
+  /** Which camera (rpicam-vid --list-cameras numbers them). */
+  cameraIndex: intBetween(0, 15).default(0),
+  /** Output size; for yuv420 the shorter side must be the model's resize size (256) and both even. */
+  widthPx: intBetween(2, 8192).default(448),
+  heightPx: intBetween(2, 8192).default(256),
+  /** Bytes per luma row of yuv420 frames; 0 = widthPx rounded up to a multiple of 64 (how the Pi's ISP pads rows). */
+  strideBytes: intBetween(0, 65536).default(0),
+  framerateFps: numberBetween(0.1, 240).default(10),
+  /** 0 = automatic exposure. */
+  shutterUs: intBetween(0, 1_000_000_000).default(0),
+  /** Analogue gain; 0 = automatic. */
+  gain: numberBetween(0, 64).default(0),
+  awb: z.enum(RPICAM_AWB_MODES, { error: RPICAM_AWB_MODES.map((m) => `"${m}"`).join(', ') }).default('auto'),
+  denoise: z.enum(RPICAM_DENOISE_MODES, { error: RPICAM_DENOISE_MODES.map((m) => `"${m}"`).join(', ') }).default('auto'),
+  hflip: z.boolean({ error: 'true or false' }).default(false),
+  vflip: z.boolean({ error: 'true or false' }).default(false),
+  rotationDeg: z.union([z.literal(0), z.literal(180)], { error: '0 or 180' }).default(0),
+  /** Camera tuning file (JSON); "" = the camera's default. Relative paths resolve against the config file's folder. */
+  tuningFile: z.string({ error: 'a file path' }).default(''),
+  /** The first frame must arrive this long after starting rpicam-vid, or start fails with its error. */
+  startTimeoutMs: intBetween(100, 600_000).default(15_000),
+  /** No frame for this long: rpicam-vid is taken as hung and restarted. */
+  stallTimeoutMs: intBetween(100, 600_000).default(5_000),
+  /** Restarts after an exit or a stall: delays double from min to max; the camera missing waits max. */
+  restartMinMs: intBetween(0, 600_000).default(500),
+  restartMaxMs: intBetween(1, 3_600_000).default(30_000),
 });
+
+export const SourceSchema = z.discriminatedUnion('type', [ImagesSourceSchema, RpicamSourceSchema], {
+  error: 'a source type: "images", "rpicam"',
+});
+
+export type RpicamSourceConfig = z.infer<typeof RpicamSourceSchema>;
 
 export const ModelConfigSchema = z.strictObject({
   /** .onnx file with its .card.json next to it; empty = the project's generated ResNet-18. */
@@ -50,10 +94,12 @@ export const CAMERA_MODULE_FOV = {
 export const PositionConfigSchema = z.strictObject({
   /**
    * exif = each frame's own GPS tags; fixed = the point below; none = no geotag; nmea = an NMEA 0183 receiver
-   * (UDP) or log file; gpsd = a gpsd daemon (JSON protocol).
+   * (UDP) or log file; gpsd = a gpsd daemon (JSON protocol); mavlink = the flight controller's telemetry (UDP, or a .tlog).
    */
   type: z
-    .enum(['exif', 'fixed', 'none', 'nmea', 'gpsd'], { error: 'one of "exif", "fixed", "none", "nmea", "gpsd"' })
+    .enum(['exif', 'fixed', 'none', 'nmea', 'gpsd', 'mavlink'], {
+      error: 'one of "exif", "fixed", "none", "nmea", "gpsd", "mavlink"',
+    })
     .default('exif'),
   fixed: z
     .strictObject({
@@ -62,7 +108,7 @@ export const PositionConfigSchema = z.strictObject({
       altMslM: numberBetween(-500, 10000).default(0),
     })
     .prefault({}),
-  /** How telemetry samples become a position at a frame's capture time (nmea, gpsd). */
+  /** How telemetry samples become a position at a frame's capture time (nmea, gpsd, mavlink). */
   track: z
     .strictObject({
       /** Past the newest sample, extrapolate at most this long; later frames get "stale". */
@@ -97,6 +143,25 @@ export const PositionConfigSchema = z.strictObject({
       reconnectMaxMs: intBetween(10, 3_600_000).default(10_000),
     })
     .prefault({}),
+  mavlink: z
+    .strictObject({
+      /**
+       * udp = listen for MAVLink v1/v2 datagrams (mavlink-router, MAVProxy or the autopilot's own UDP output; a
+       * serial link goes through mavlink-router); tlog = read a ground-station .tlog at start (replays).
+       */
+      input: z.enum(['udp', 'tlog'], { error: 'one of "udp", "tlog"' }).default('udp'),
+      host: z.string({ error: 'an address to listen on' }).default('127.0.0.1'),
+      port: intBetween(0, 65535).default(14550),
+      /** The .tlog for input: tlog; relative paths resolve against the config file's folder. */
+      path: z.string({ error: 'a file path' }).default(''),
+      /** The vehicle's MAVLink system id; 0 = the first autopilot heard. */
+      systemId: intBetween(0, 255).default(0),
+      /** Its component id; 0 = the component of the first packet taken from it (autopilots send as 1). */
+      componentId: intBetween(0, 255).default(0),
+      /** No packet from the vehicle for this long: the link is reported down in every position reason. */
+      linkTimeoutMs: intBetween(100, 600_000).default(3_000),
+    })
+    .prefault({}),
   /** The camera, for the ground footprint (where the image centre and the model's crop meet flat ground). */
   camera: z
     .strictObject({
@@ -112,7 +177,7 @@ export const PositionConfigSchema = z.strictObject({
       mountPitchDeg: numberBetween(-180, 180).default(-90),
       mountRollDeg: numberBetween(-180, 180).default(0),
       mountYawDeg: numberBetween(-180, 180).default(0),
-      /** Ground elevation (MSL) for sources without a height above ground (NMEA, gpsd); null = unknown. */
+      /** Ground elevation (MSL) for sources without a height above ground (NMEA, gpsd; MAVLink has relative_alt); null = unknown. */
       groundElevationMslM: numberBetween(-500, 10_000).nullable().default(null),
     })
     .prefault({}),
@@ -185,6 +250,17 @@ export const MqttSinkConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+/** Recording the flight to disk while it runs (docs/recording-format.md), for replay with another model or setting. */
+export const RecordConfigSchema = z.strictObject({
+  enabled: z.boolean({ error: 'true or false' }).default(false),
+  /** Each flight goes to <dir>/<flightId>/; relative paths resolve against the config file's folder. */
+  dir: z.string({ error: 'a folder path' }).min(1, { error: 'a folder path' }).default('recordings'),
+  /** Keep one frame in this many (1 = every frame); telemetry is always kept whole. */
+  everyNth: intBetween(1, 10_000).default(1),
+  /** At this size (decimal GB) recording stops cleanly, noted in flight.json; the flight itself goes on. */
+  maxGb: numberBetween(0.000001, 100_000).default(16),
+});
+
 export const ConfigSchema = z.strictObject({
   /** Names this drone in topics and results. */
   droneId: identifier.default('drone-1'),
@@ -208,6 +284,7 @@ export const ConfigSchema = z.strictObject({
       mqtt: MqttSinkConfigSchema.prefault({}),
     })
     .prefault({}),
+  record: RecordConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -6,6 +6,7 @@ import { ExifPositionSource } from './exif-position-source.js';
 import { FixedPositionSource } from './fixed-position-source.js';
 import type { CameraGeometry } from './footprint.js';
 import { GpsdPositionSource } from './gpsd-position-source.js';
+import { MavlinkPositionSource } from './mavlink-position-source.js';
 import { NmeaPositionSource } from './nmea-position-source.js';
 import { NonePositionSource } from './none-position-source.js';
 import type { PositionSource } from './position-source.js';
@@ -35,6 +36,23 @@ export async function createPositionSource(position: Config['position'], logger:
         track: n.input === 'file' ? { ...trackOptions(position), retentionMs: Infinity, maxSamples: 10_000_000 } : trackOptions(position),
         waitForSampleMs: n.input === 'file' ? 0 : position.track.waitForSampleMs,
         linkTimeoutMs: n.linkTimeoutMs,
+        logger,
+      });
+    }
+    case 'mavlink': {
+      const m = position.mavlink;
+      if (m.input === 'tlog' && m.path === '') {
+        throw new Error('position.mavlink.path: expected the .tlog to read (position.mavlink.input is "tlog"), received ""');
+      }
+      const tlog = m.input === 'tlog';
+      return MavlinkPositionSource.open({
+        input: tlog ? { type: 'tlog', path: m.path } : { type: 'udp', host: m.host, port: m.port },
+        // A log is read whole at start: keep all of it, however long.
+        track: tlog ? { ...trackOptions(position), retentionMs: Infinity, maxSamples: 10_000_000 } : trackOptions(position),
+        waitForSampleMs: tlog ? 0 : position.track.waitForSampleMs,
+        linkTimeoutMs: m.linkTimeoutMs,
+        systemId: m.systemId,
+        componentId: m.componentId,
         logger,
       });
     }

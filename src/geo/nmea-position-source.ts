@@ -1,5 +1,5 @@
 // Position source reading NMEA 0183 from a receiver over UDP, or from a recorded log file (replays and tests).
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import type { Frame } from '../capture/frame-source.js';
 import type { Logger } from '../platform/logger.js';
@@ -7,6 +7,7 @@ import { NmeaDecoder, type NmeaStats } from './nmea-decoder.js';
 import type { PositionLookup, PositionSource } from './position-source.js';
 import { Track, type TrackOptions } from './track.js';
 import { lookupOnTrack, type LinkState } from './track-lookup.js';
+import { closeUdpTelemetry, linkFromSilence, listenUdpTelemetry } from './udp-telemetry-input.js';
 
 export type NmeaInput =
   | { type: 'udp'; host: string; port: number }
@@ -69,31 +70,23 @@ export class NmeaPositionSource implements PositionSource {
 
   get link(): LinkState {
     if (this.options.input.type === 'file') return { state: 'up', sinceMs: this.openedMs, detail: 'log file' };
-    const now = Date.now();
-    if (this.lastDataMs === null) return { state: 'down', sinceMs: this.openedMs, detail: 'no NMEA datagram received yet' };
-    const silentMs = now - this.lastDataMs;
-    return silentMs > this.options.linkTimeoutMs
-      ? { state: 'down', sinceMs: this.lastDataMs, detail: `no NMEA datagram for ${silentMs} ms` }
-      : { state: 'up', sinceMs: this.lastDataMs, detail: 'receiving' };
+    return linkFromSilence(this.lastDataMs, this.openedMs, this.options.linkTimeoutMs, {
+      nothingYet: 'no NMEA datagram received yet',
+      silentFor: (ms) => `no NMEA datagram for ${ms} ms`,
+    });
   }
 
-  private listen(host: string, port: number): Promise<void> {
-    const socket = createSocket({ type: 'udp4', reuseAddr: true });
-    this.socket = socket;
-    socket.on('message', (msg) => {
-      this.lastDataMs = Date.now();
-      this.feed(msg.toString('latin1'));
-    });
-    return new Promise((resolve, reject) => {
-      socket.once('error', (err) =>
-        reject(new Error(`position.nmea: cannot listen for NMEA on udp://${host}:${port}: ${err.message}`)),
-      );
-      socket.bind(port, host, () => {
-        // After binding, a socket error is a link problem, logged, never a crash.
-        socket.removeAllListeners('error');
-        socket.on('error', (err) => this.options.logger?.warn({ err: err.message }, 'NMEA UDP socket error'));
-        resolve();
-      });
+  private async listen(host: string, port: number): Promise<void> {
+    this.socket = await listenUdpTelemetry({
+      host,
+      port,
+      configPath: 'position.nmea',
+      protocol: 'NMEA',
+      onDatagram: (bytes, receivedMs) => {
+        this.lastDataMs = receivedMs;
+        this.feed(bytes.toString('latin1'));
+      },
+      ...(this.options.logger ? { logger: this.options.logger } : {}),
     });
   }
 
@@ -113,6 +106,6 @@ export class NmeaPositionSource implements PositionSource {
     this.track.releaseWaiters();
     const socket = this.socket;
     this.socket = null;
-    if (socket) await new Promise<void>((resolve) => socket.close(() => resolve()));
+    await closeUdpTelemetry(socket);
   }
 }

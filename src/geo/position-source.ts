@@ -1,6 +1,6 @@
 // The PositionSource port: where the camera was when a frame was captured.
 import type { Frame } from '../capture/frame-source.js';
-import type { Attitude } from './track.js';
+import type { Attitude, Track } from './track.js';
 
 export interface Position {
   latDeg: number;
@@ -27,5 +27,7 @@ export type PositionLookup = { position: Position; reason?: undefined } | { posi
 
 export interface PositionSource {
   positionFor(frame: Frame): Promise<PositionLookup>;
+  /** The telemetry track, for sources built on one (nmea, gpsd, recording): a flight recorder observes it. */
+  readonly track?: Track;
   close(): Promise<void>;
 }

@@ -65,6 +65,9 @@ export interface TrackFix {
 
 export type TrackLookup = { fix: TrackFix; reason?: undefined } | { fix: null; reason: string };
 
+/** A sample as the track accepted it, for observers (a flight recorder keeps the raw telemetry). */
+export type TrackSample = { kind: 'fix'; sample: FixSample } | { kind: 'attitude'; sample: AttitudeSample };
+
 /** Samples sorted by time, trimmed by age and count; insertion tolerates mild reordering. */
 class TimeRing<T extends { timeMs: number }> {
   readonly items: T[] = [];
@@ -134,6 +137,7 @@ export class Track {
   private readonly fixes: TimeRing<FixSample>;
   private readonly attitudes: TimeRing<AttitudeSample>;
   private waiters: Array<{ timeMs: number; resolve: () => void; timer: NodeJS.Timeout }> = [];
+  private readonly observers = new Set<(s: TrackSample) => void>();
   /** How often the time line jumped backwards and the track restarted. */
   resets = 0;
 
@@ -151,24 +155,41 @@ export class Track {
     return this.fixes.newest?.timeMs ?? null;
   }
 
+  /**
+   * Calls `listener` with every sample the track holds now, then with each one it accepts; returns the
+   * unsubscribe. Samples the ring later trims were still seen, so an observer gets the whole telemetry.
+   */
+  observe(listener: (s: TrackSample) => void): () => void {
+    const held: TrackSample[] = [
+      ...this.fixes.items.map((sample): TrackSample => ({ kind: 'fix', sample })),
+      ...this.attitudes.items.map((sample): TrackSample => ({ kind: 'attitude', sample })),
+    ];
+    for (const s of held.sort((a, b) => a.sample.timeMs - b.sample.timeMs)) listener(s);
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
   addFix(sample: FixSample): void {
     if (!Number.isFinite(sample.timeMs)) return;
     if (this.fixes.add(sample) === 'reset') {
       this.resets++;
       this.attitudes.items.length = 0;
     }
+    for (const o of this.observers) o({ kind: 'fix', sample });
     this.wake();
   }
 
   addAttitude(sample: AttitudeSample): void {
     if (!Number.isFinite(sample.timeMs)) return;
     // Sources disagree on ranges (MAVLink yaw is -180..180, gpsd heading 0..360): store one convention.
-    this.attitudes.add({
+    const normalised: AttitudeSample = {
       timeMs: sample.timeMs,
       rollDeg: wrap180(sample.rollDeg),
       pitchDeg: wrap180(sample.pitchDeg),
       yawDeg: (wrap180(sample.yawDeg) + 360) % 360,
-    });
+    };
+    this.attitudes.add(normalised);
+    for (const o of this.observers) o({ kind: 'attitude', sample: normalised });
   }
 
   /**
@@ -221,13 +242,15 @@ export class Track {
     const after = items[i];
     const before = after?.timeMs === t ? after : items[i - 1];
 
+    // A sample exactly at t (a recorded per-frame geotag) is answered as is: interpolating would add rounding noise.
+    if (after?.timeMs === t && after.fix) return { fix: this.held(after, t) };
     if (before && after) {
       const nearest = t - before.timeMs <= after.timeMs - t ? before : after;
       const span = after.timeMs - before.timeMs;
       if (span > maxGapMs) {
         return {
           fix: null,
-          reason: `telemetry gap: no position sample between ${fmtTime(before.timeMs)} and ${fmtTime(after.timeMs)} (${span} ms > maxGapMs ${maxGapMs})`,
+          reason: `telemetry gap: no position sample between ${fmtTime(before.timeMs)} and ${fmtTime(after.timeMs)} (${Math.round(span)} ms > maxGapMs ${maxGapMs})`,
         };
       }
       if (before.fix && after.fix) {
@@ -265,11 +288,11 @@ export class Track {
       return before
         ? {
             fix: null,
-            reason: `stale: the newest position sample (${fmtTime(edge.timeMs)}) is ${distance} ms before the frame (maxExtrapolationMs ${maxExtrapolationMs})`,
+            reason: `stale: the newest position sample (${fmtTime(edge.timeMs)}) is ${Math.round(distance)} ms before the frame (maxExtrapolationMs ${maxExtrapolationMs})`,
           }
         : {
             fix: null,
-            reason: `the frame is ${distance} ms before the oldest position sample kept (${fmtTime(edge.timeMs)})`,
+            reason: `the frame is ${Math.round(distance)} ms before the oldest position sample kept (${fmtTime(edge.timeMs)})`,
           };
     }
     return { fix: before ? this.extrapolated(edge, i - 2, t) : this.held(edge, t) };

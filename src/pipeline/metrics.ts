@@ -20,6 +20,8 @@ export interface PipelineSummary {
   failedByStage: Record<string, number>;
   /** Results a sink refused or could not deliver, by sink name. */
   sinkFailures: Record<string, number>;
+  /** Frames a live source captured but never delivered (e.g. classifier-busy: a newer frame replaced it), by reason. */
+  dropped: Record<string, number>;
   positioned: number;
   durationMs: number;
   fps: number;
@@ -35,6 +37,7 @@ export class PipelineMetrics {
   positioned = 0;
   readonly failedByStage: Record<string, number> = {};
   readonly sinkFailures: Record<string, number> = {};
+  readonly dropped: Record<string, number> = {};
   private readonly totals: number[] = [];
   private readonly stageSums: StageTimes = { decode: 0, preprocess: 0, inference: 0, total: 0 };
   private readonly top1 = new Map<string, number>();
@@ -42,6 +45,16 @@ export class PipelineMetrics {
 
   frameFailed(stage: string): void {
     this.failedByStage[stage] = (this.failedByStage[stage] ?? 0) + 1;
+  }
+
+  /** The source's own drop counters, copied in as the flight goes (the source is what counts them). */
+  setDropped(counts: Readonly<Record<string, number>>): void {
+    for (const [reason, n] of Object.entries(counts)) if (n > 0) this.dropped[reason] = n;
+  }
+
+  /** Total of `dropped`. */
+  droppedTotal(): number {
+    return Object.values(this.dropped).reduce((sum, n) => sum + n, 0);
   }
 
   sinkFailed(sink: string): void {
@@ -78,6 +91,7 @@ export class PipelineMetrics {
       results: this.results,
       failedByStage: { ...this.failedByStage },
       sinkFailures: { ...this.sinkFailures },
+      dropped: { ...this.dropped },
       positioned: this.positioned,
       durationMs,
       fps: durationMs > 0 ? (this.results * 1000) / durationMs : 0,

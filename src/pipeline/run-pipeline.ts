@@ -38,6 +38,8 @@ export interface PipelineDeps {
   metrics?: PipelineMetrics;
   /** Aborting stops taking new frames; the frame in flight is finished and handed to the sinks. */
   signal?: AbortSignal;
+  /** A live source's drop counters (FrameSource.dropCounts), when the source was wrapped and lost the method. */
+  drops?: () => Readonly<Record<string, number>>;
 }
 
 interface Prepared {
@@ -140,9 +142,11 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
   // chain, so a frame waiting for its bracketing GPS fix never delays the next frame's inference.
   let inFlight: Promise<unknown> = Promise.resolve();
   let emitted: Promise<void> = Promise.resolve();
+  const drops = deps.drops ?? deps.source.dropCounts?.bind(deps.source);
   for await (const frame of deps.source.frames()) {
     if (deps.signal?.aborted) break;
     metrics.frames++;
+    if (drops) metrics.setDropped(drops());
     const prepared = await prepare(frame);
     // Wait for the previous inference only now, so this frame's preprocessing overlapped it.
     await inFlight;
@@ -154,5 +158,6 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
   await inFlight;
   await emitted;
   await Promise.all(sinkChains.values());
+  if (drops) metrics.setDropped(drops());
   return metrics.summary();
 }

@@ -49,7 +49,7 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
       latencyMs: window.latencyMs,
       frames: deps.metrics.frames,
       results: deps.metrics.results,
-      drops: failed,
+      drops: failed + deps.metrics.droppedTotal(),
       outbox: {
         depth: stats.depth,
         oldestAgeMs: stats.oldestAgeMs,

@@ -65,7 +65,7 @@ describe('config errors name the key path, the expectation and what was received
     ]);
   });
   it('unknown source type', () => {
-    expect(problemsOf({ source: { type: 'webcam' } })).toEqual(['source.type: expected a source type: "images", received "webcam"']);
+    expect(problemsOf({ source: { type: 'webcam' } })).toEqual(['source.type: expected a source type: "images", "rpicam", received "webcam"']);
   });
   it('a mapping where a scalar was given', () => {
     expect(problemsOf({ sinks: 5 })).toEqual(['sinks: expected a mapping of keys, received 5']);
@@ -109,7 +109,9 @@ describe('environment overrides and paths', () => {
   });
   it('relative paths resolve against the config file folder', () => {
     const file = tempFile('c.yaml', 'source:\n  type: images\n  dir: frames\n');
-    expect(loadConfig(file, {}).config.source.dir).toBe(join(file, '..', 'frames'));
+    expect(loadConfig(file, {}).config.source).toMatchObject({ dir: join(file, '..', 'frames') });
+    const camera = tempFile('r.yaml', 'source:\n  type: rpicam\n  tuningFile: imx708.json\n');
+    expect(loadConfig(camera, {}).config.source).toMatchObject({ tuningFile: join(camera, '..', 'imx708.json') });
   });
 });
 

@@ -1,0 +1,90 @@
+// End to end: `fieldeye run` with source type rpicam against a STAND-IN rpicam-vid on PATH (no camera here): yuv420 and mjpeg flights, a restart, a missing camera.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ResultSchema } from '../../src/publish/result-schema.js';
+import { logLines, runCli } from '../support/run-cli.js';
+import { makeI420Frames, makeMjpegFrames, standinEnv } from '../support/rpicam-standin.js';
+
+let work: string;
+let yuvDir: string;
+let jpegDir: string;
+
+function flight(name: string, source: string): { config: string; out: string } {
+  const config = join(work, `${name}.yaml`);
+  writeFileSync(
+    config,
+    [
+      'droneId: cam-drone',
+      `flightId: ${name}`,
+      'log: { level: info }',
+      `source: ${source}`,
+      'position: { type: none }',
+      'sinks: { mqtt: { enabled: false } }',
+    ].join('\n') + '\n',
+  );
+  return { config, out: join(work, `${name}.jsonl`) };
+}
+
+function results(out: string) {
+  return readFileSync(out, 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'fieldeye-e2e-rpicam-'));
+  yuvDir = join(work, 'yuv');
+  makeI420Frames(yuvDir, 3, 448, 256, 512);
+  jpegDir = join(work, 'mjpeg');
+  makeMjpegFrames(jpegDir, 3, 640, 480);
+});
+
+describe('fieldeye run with a stand-in rpicam-vid', () => {
+  it('yuv420 (stride 512 for width 448): one result per delivered frame, sensor capture times, drops reported', async () => {
+    const standin = standinEnv(yuvDir);
+    const { config, out } = flight('yuv', '{ type: rpicam, codec: yuv420, widthPx: 448, heightPx: 256, strideBytes: 512, framerateFps: 30 }');
+    const run = await runCli(['run', '--config', config, '--max-frames', '6', '--out', out], standin.env);
+    expect(run.code, run.stderr + run.stdout).toBe(0);
+    const rs = results(out);
+    expect(rs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4, 5]);
+    for (const r of rs) {
+      expect(r.timeSource).toBe('sensor');
+      expect(r.frame.name).toMatch(/^rpicam-1-\d+$/);
+      expect(r.timingsMs.decode).toBe(0); // raw path: nothing to decode
+    }
+    expect(run.stdout).toMatch(/\| frames dropped\s+\|/);
+    expect(standin.runs()[0]?.argv).toEqual(expect.arrayContaining(['--codec', 'yuv420', '--width', '448', '--height', '256']));
+  });
+
+  it('mjpeg through a crash of rpicam-vid: restarted, the flight goes on', async () => {
+    const standin = standinEnv(jpegDir, 'crash-after:2,normal');
+    const { config, out } = flight('mjpeg', '{ type: rpicam, codec: mjpeg, widthPx: 640, heightPx: 480, framerateFps: 30, restartMinMs: 10 }');
+    const run = await runCli(['run', '--config', config, '--max-frames', '5', '--out', out], standin.env);
+    expect(run.code, run.stderr).toBe(0);
+    const rs = results(out);
+    expect(rs.map((r) => r.seq)).toEqual([0, 1, 2, 3, 4]);
+    expect(rs.some((r) => r.frame.name.startsWith('rpicam-2-'))).toBe(true);
+    expect(standin.runs()).toHaveLength(2);
+    const restart = logLines(run.stdout).find((l) => l['msg'] === 'rpicam-vid ended: restarting it');
+    expect(restart?.['exit']).toMatch(/exit code 255/);
+    expect(run.stdout).toMatch(/\| frames dropped\s+\| .*truncated 1/);
+  });
+
+  it('no camera: one clear error line, non-zero exit, no restart loop', async () => {
+    const standin = standinEnv(jpegDir, 'no-camera');
+    const { config, out } = flight('nocam', '{ type: rpicam }');
+    const run = await runCli(['run', '--config', config, '--max-frames', '2', '--out', out], standin.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^fieldeye: source rpicam: no camera found by .*no cameras available.*check the camera cable/);
+    expect(standin.runs()).toHaveLength(1);
+  });
+
+  it('a yuv420 size that is not at model scale is refused before the camera starts', async () => {
+    const standin = standinEnv(yuvDir);
+    const { config, out } = flight('badsize', '{ type: rpicam, widthPx: 640, heightPx: 480 }');
+    const run = await runCli(['run', '--config', config, '--out', out], standin.env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/source.widthPx\/heightPx 640x480: for yuv420 the shorter side must be the model's resize size \(256\)/);
+    expect(standin.runs()).toHaveLength(0);
+  });
+});
