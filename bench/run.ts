@@ -1,7 +1,8 @@
-// `npm run bench`: runs the benchmark sections (today: inference FP32 vs fieldeye int8 vs the PyTorch int8 peer), prints markdown and writes bench/results/<date>-<host>.json.
+// `npm run bench`: runs the benchmark sections (inference FP32 vs fieldeye int8 vs the PyTorch int8 peer, worker
+// event-loop lag, preprocessing, outbox + Mosquitto), prints markdown and writes bench/results/<date>-<host>.json.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { generatedModelsDir } from '../src/app.js';
@@ -15,7 +16,7 @@ import { machineInfo } from '../src/platform/machine-info.js';
 import { packageRoot } from '../src/platform/package-root.js';
 import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, type InferenceBenchRow } from '../src/vision/inference-bench.js';
 
-// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer]
+// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,outbox]
 // A section is a function returning markdown plus JSON-able data; add new benches (preprocessing, end to end,
 // memory) as more entries in SECTIONS. Sections run one after another: on a small machine two at once would
 // measure each other.
@@ -102,6 +103,19 @@ async function peerSection(ctx: Context, inference: InferenceBenchRow[] | null):
   return { markdown: lines.join('\n'), data: peer };
 }
 
+/**
+ * A bench that is its own script (it also runs alone): run it as a child process, one at a time, and keep
+ * its markdown and its JSON.
+ */
+async function scriptSection(title: string, script: string, args: string[]): Promise<SectionResult> {
+  const json = join(root, 'bench', 'results', `.${script}.json.tmp`);
+  await mkdir(join(root, 'bench', 'results'), { recursive: true });
+  const { stdout } = await run(process.execPath, [join(root, 'dist', 'bench', `${script}.js`), ...args, '--json', json], { maxBuffer: 1 << 24 });
+  const data: unknown = existsSync(json) ? JSON.parse(await readFile(json, 'utf8')) : null;
+  await rm(json, { force: true });
+  return { markdown: `### ${title}\n\n${stdout.trim()}`, data };
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const arg = (name: string): string | undefined => {
@@ -111,7 +125,7 @@ async function main(): Promise<void> {
   const threads = (arg('--threads') ?? '1,2').split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
   const seconds = Number(arg('--seconds') ?? 3);
-  const only = new Set((arg('--only') ?? 'inference,peer').split(','));
+  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,outbox').split(','));
   const fp32 = await ensureSynthModel(1, generatedModelsDir());
   const ctx: Context = { threads, seconds, fp32, int8: await quantizedModels(fp32) };
   const machine = machineInfo();
@@ -128,6 +142,17 @@ async function main(): Promise<void> {
   if (only.has('peer')) {
     const r = await peerSection(ctx, inference);
     sections['peer'] = r.data;
+    out.push(r.markdown, '');
+  }
+  const scripts: Array<[string, string, string, string[]]> = [
+    ['worker-lag', 'FP32 batch-1 latency in the worker thread vs on the main thread, and the event-loop lag each leaves', 'worker-lag-bench', ['--runs', '50', '--threads', String(Math.max(...threads))]],
+    ['preprocess', 'Preprocessing per frame: exact vs fast (sharp)', 'preprocess-bench', []],
+    ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],
+  ];
+  for (const [name, title, script, scriptArgs] of scripts) {
+    if (!only.has(name)) continue;
+    const r = await scriptSection(title, script, scriptArgs);
+    sections[name] = r.data;
     out.push(r.markdown, '');
   }
   console.log(out.join('\n'));

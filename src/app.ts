@@ -212,6 +212,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         logger: log.child({ stage: 'sink:mqtt' }),
       });
       sinks.push(publishing.sink);
+      if (publishing.thumbs) source = publishing.thumbs.tapFrames(source);
       cleanups.push(() => publishing.close());
     }
 

@@ -248,6 +248,16 @@ export const MqttSinkConfigSchema = z.strictObject({
       drainTimeoutMs: intBetween(0, 3_600_000).default(10_000),
     })
     .prefault({}),
+  /** Optional small JPEG previews on <prefix>thumb/<seq> (QoS 0, best effort, never through the outbox). */
+  thumb: z
+    .strictObject({
+      enabled: z.boolean({ error: 'true or false' }).default(false),
+      widthPx: intBetween(16, 1024).default(160),
+      quality: intBetween(1, 100).default(60),
+      /** One thumbnail per this many frames (by seq). */
+      everyNth: intBetween(1, 10_000).default(10),
+    })
+    .prefault({}),
 });
 
 /** Recording the flight to disk while it runs (docs/recording-format.md), for replay with another model or setting. */

@@ -176,6 +176,16 @@ export class MqttSink implements Sink {
       .then(() => undefined);
   }
 
+  /**
+   * Publishes a binary payload (thumbnails) on `<prefix><suffix>` at QoS 0; MQTT 5 user properties carry
+   * what a subscriber needs to match it to its result (3.1.1 has none: the topic carries the seq).
+   */
+  publishBinary(suffix: string, payload: Buffer, userProperties: Record<string, string>): Promise<void> {
+    const topic = `${this.#options.topicPrefix}${suffix}`;
+    const properties = this.#options.protocolVersion === 5 ? { properties: { contentType: 'image/jpeg', userProperties } } : {};
+    return this.#client.publishAsync(topic, payload, { qos: 0, retain: false, ...properties }).then(() => undefined);
+  }
+
   #jsonProperties(): Pick<IClientPublishOptions, 'properties'> {
     return this.#options.protocolVersion === 5 ? { properties: { contentType: 'application/json', payloadFormatIndicator: true } } : {};
   }

@@ -10,6 +10,7 @@ import { MqttSink, type MqttSinkOptions } from './mqtt-sink.js';
 import { OutboxMqttSink } from './outbox-mqtt-sink.js';
 import { buildFlightDocument } from './flight-document.js';
 import { startHealthReporter } from './health-reporter.js';
+import { ThumbPublisher } from './thumb-publisher.js';
 
 export interface MqttPublishingInput {
   config: Config;
@@ -26,6 +27,8 @@ export interface MqttPublishingInput {
 
 export interface MqttPublishing {
   sink: OutboxMqttSink;
+  /** Frame previews on <prefix>thumb/<seq>, when sinks.mqtt.thumb.enabled; tap the frame source with it. */
+  thumbs: ThumbPublisher | null;
   /** Stops health reports, drains (bounded) and closes the sink; call after the pipeline has finished. */
   close(): Promise<void>;
 }
@@ -110,13 +113,19 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
   // not one interval later.
   void health.report();
 
+  const thumbs = mqttConfig.thumb.enabled
+    ? new ThumbPublisher(mqtt, { ...mqttConfig.thumb, flightId: input.flightId }, logger.child({ stage: 'thumb' }))
+    : null;
+
   return {
     sink,
+    thumbs,
     close: async () => {
       health.stop();
       // A last report with the flight's final counters, so a ground station sees how it ended even
       // when the flight was shorter than one health interval (sent only if the link is up).
       await health.report();
+      await thumbs?.flush();
       await sink.close();
     },
   };

@@ -53,7 +53,7 @@ describe('config errors name the key path, the expectation and what was received
   });
   it('unknown key, with the allowed keys listed', () => {
     expect(problemsOf({ sinks: { mqtt: { passwrd: 'x' } } })).toEqual([
-      'sinks.mqtt.passwrd: unknown key; allowed keys here: enabled, url, embeddedBrokerPort, protocolVersion, clientId, topicPrefix, username, passwordFile, passwordEnv, connectTimeoutMs, keepaliveS, sessionExpiryS, reconnectMinMs, reconnectMaxMs, tls, healthIntervalS, outbox',
+      'sinks.mqtt.passwrd: unknown key; allowed keys here: enabled, url, embeddedBrokerPort, protocolVersion, clientId, topicPrefix, username, passwordFile, passwordEnv, connectTimeoutMs, keepaliveS, sessionExpiryS, reconnectMinMs, reconnectMaxMs, tls, healthIntervalS, outbox, thumb',
     ]);
   });
   it('unknown top-level key', () => {

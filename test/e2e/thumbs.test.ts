@@ -1,0 +1,66 @@
+// Thumbnails through a real Mosquitto: every Nth frame as a small JPEG on <prefix>thumb/<seq>, with MQTT 5
+// user properties that tie it to its result; none when thumbnails are off.
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
+import { startCollector } from '../support/mqtt-collector.js';
+import { REPO_ROOT, runCli } from '../support/run-cli.js';
+
+const FLIGHT = join(REPO_ROOT, 'test/fixtures/sample-flight');
+const frames = readdirSync(FLIGHT).filter((f) => f.endsWith('.jpg')).length;
+let broker: MosquittoBroker;
+let work: string;
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+  work = mkdtempSync(join(tmpdir(), 'fieldeye-thumbs-'));
+});
+afterAll(async () => {
+  await broker?.stop();
+});
+
+function config(name: string, thumb: string): string {
+  const file = join(work, name);
+  writeFileSync(
+    file,
+    [
+      'droneId: thumb-drone',
+      'flightId: thumb-flight',
+      `source: { type: images, dir: ${FLIGHT} }`,
+      `sinks: { mqtt: { url: "${broker.url}", outbox: { path: ${join(work, `${name}.sqlite`)} }, thumb: ${thumb} } }`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+describe('thumbnails', () => {
+  it('publishes every Nth frame as a small JPEG tied to its seq', async () => {
+    const collector = await startCollector(broker.url, 'fieldeye/v1/thumb-drone/thumb/#');
+    const run = await runCli(['run', '--config', config('on.yaml', '{ enabled: true, everyNth: 3, widthPx: 96, quality: 50 }')]);
+    expect(run.code, run.stderr).toBe(0);
+    const expectedSeqs = Array.from({ length: frames }, (_, i) => i).filter((i) => i % 3 === 0);
+    const got = await collector.waitFor(expectedSeqs.length, 10_000);
+    await collector.close();
+    expect(got.map((m) => Number(m.topic.split('/').at(-1))).sort((a, b) => a - b)).toEqual(expectedSeqs);
+    for (const m of got) {
+      const meta = await sharp(m.payload).metadata();
+      expect(meta.format).toBe('jpeg');
+      expect(meta.width).toBe(96);
+      const props = m.properties?.['userProperties'] as Record<string, string> | undefined;
+      expect(props?.['seq']).toBe(m.topic.split('/').at(-1));
+      expect(props?.['flightId']).toBe('thumb-flight');
+      expect(Date.parse(props?.['capturedAt'] ?? '')).not.toBeNaN();
+    }
+  });
+
+  it('publishes none when thumbnails are off (the default)', async () => {
+    const collector = await startCollector(broker.url, 'fieldeye/v1/thumb-drone/thumb/#');
+    const run = await runCli(['run', '--config', config('off.yaml', '{ enabled: false }')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await collector.waitFor(1, 1_500)).toHaveLength(0);
+    await collector.close();
+  });
+});
