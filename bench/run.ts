@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections (inference FP32 vs fieldeye int8 vs the PyTorch int8 peer, worker
-// event-loop lag, preprocessing, outbox + Mosquitto), prints markdown and writes bench/results/<date>-<host>.json.
+// event-loop lag, preprocessing, capture-to-tensor, outbox + Mosquitto), prints markdown and writes bench/results/<date>-<host>.json.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ import { machineInfo } from '../src/platform/machine-info.js';
 import { packageRoot } from '../src/platform/package-root.js';
 import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, type InferenceBenchRow } from '../src/vision/inference-bench.js';
 
-// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,outbox]
+// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,capture,outbox]
 // A section is a function returning markdown plus JSON-able data; add new benches (preprocessing, end to end,
 // memory) as more entries in SECTIONS. Sections run one after another: on a small machine two at once would
 // measure each other.
@@ -125,7 +125,7 @@ async function main(): Promise<void> {
   const threads = (arg('--threads') ?? '1,2').split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
   const seconds = Number(arg('--seconds') ?? 3);
-  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,outbox').split(','));
+  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,capture,outbox').split(','));
   const fp32 = await ensureSynthModel(1, generatedModelsDir());
   const ctx: Context = { threads, seconds, fp32, int8: await quantizedModels(fp32) };
   const machine = machineInfo();
@@ -147,6 +147,7 @@ async function main(): Promise<void> {
   const scripts: Array<[string, string, string, string[]]> = [
     ['worker-lag', 'FP32 batch-1 latency in the worker thread vs on the main thread, and the event-loop lag each leaves', 'worker-lag-bench', ['--runs', '50', '--threads', String(Math.max(...threads))]],
     ['preprocess', 'Preprocessing per frame: exact vs fast (sharp)', 'preprocess-bench', []],
+    ['capture', 'Capture-to-tensor per frame: raw yuv420 at model scale vs MJPEG (recorded streams)', 'capture-bench', []],
     ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],
   ];
   for (const [name, title, script, scriptArgs] of scripts) {

@@ -29,6 +29,14 @@ import type { PreprocessOptions } from './vision/preprocess-types.js';
 import { runPipeline } from './pipeline/run-pipeline.js';
 import { PipelineMetrics, type PipelineSummary } from './pipeline/metrics.js';
 
+/** The camera part of the health report: what an operator needs to see that the camera is gone. */
+function cameraHealth(camera: RpicamFrameSource): () => { state: string; present: boolean; restarts: number } {
+  return () => {
+    const h = camera.health();
+    return { state: h.state, present: h.cameraPresent, restarts: h.restarts };
+  };
+}
+
 /** Folder where generated models are cached between runs (gitignored). */
 export function generatedModelsDir(): string {
   return join(packageRoot(), 'models', 'generated');
@@ -209,6 +217,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         flightId,
         model: { card: model.card, sha256: model.sha256, classes: model.labels.length },
         metrics,
+        ...(opened.source instanceof RpicamFrameSource ? { camera: cameraHealth(opened.source) } : {}),
         logger: log.child({ stage: 'sink:mqtt' }),
       });
       sinks.push(publishing.sink);

@@ -1,6 +1,6 @@
 // Publishes the `health` document every few seconds while the link is up: rates, latency, drops, outbox state, CPU temperature.
 import type { Logger } from '../platform/logger.js';
-import { readSocTemperatureC } from '../platform/thermal.js';
+import { readSocTemperatureC, readThrottleFlags } from '../platform/thermal.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { HEALTH_SCHEMA_VERSION, HealthSchema, type Health } from './health-schema.js';
 import type { OutboxMqttSinkStats } from './outbox-mqtt-sink.js';
@@ -17,6 +17,10 @@ export interface HealthReporterDeps {
   logger: Logger;
   now?: () => number;
   cpuTempC?: () => Promise<number | null>;
+  /** Firmware throttle bits; default: vcgencmd where it exists. */
+  throttled?: () => Promise<number | null>;
+  /** The live camera's state, when the source is a camera. */
+  camera?: () => Health['camera'];
 }
 
 export interface HealthReporter {
@@ -28,6 +32,7 @@ export interface HealthReporter {
 export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
   const now = deps.now ?? Date.now;
   const cpuTempC = deps.cpuTempC ?? (() => readSocTemperatureC());
+  const throttled = deps.throttled ?? (() => readThrottleFlags().then((f) => f?.raw ?? null));
   let windowStartMs = now();
   let windowFromResult = deps.metrics.results;
 
@@ -58,6 +63,8 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
       },
       link: deps.linkUp() ? 'up' : 'down',
       cpuTempC: await cpuTempC(),
+      throttled: await throttled(),
+      camera: deps.camera?.() ?? null,
     };
     HealthSchema.parse(health);
     if (health.link === 'down') return health;

@@ -31,8 +31,20 @@ export const HealthSchema = z.strictObject({
   }),
   /** Always "up" on the wire (a report is only sent while connected); kept for subscribers that store reports. */
   link: z.enum(['up', 'down']),
-  /** Hottest thermal zone in °C; null where /sys/class/thermal is absent. */
+  /** SoC temperature in °C (the Pi's cpu-thermal zone); null where /sys/class/thermal is absent. */
   cpuTempC: z.number().nullable(),
+  /** Raspberry Pi firmware throttle bits (`vcgencmd get_throttled`, e.g. 0x50005); null where vcgencmd is absent. */
+  throttled: z.number().int().nonnegative().nullable(),
+  /** The live camera (rpicam source); null for recorded or folder sources. */
+  camera: z
+    .strictObject({
+      /** starting | streaming | restarting | camera-missing | closed */
+      state: z.string(),
+      /** False while rpicam-vid reports no camera: the flag an operator watches. */
+      present: z.boolean(),
+      restarts: z.number().int().nonnegative(),
+    })
+    .nullable(),
 });
 
 export type Health = z.infer<typeof HealthSchema>;

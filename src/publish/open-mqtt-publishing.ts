@@ -10,6 +10,7 @@ import { MqttSink, type MqttSinkOptions } from './mqtt-sink.js';
 import { OutboxMqttSink } from './outbox-mqtt-sink.js';
 import { buildFlightDocument } from './flight-document.js';
 import { startHealthReporter } from './health-reporter.js';
+import type { Health } from './health-schema.js';
 import { ThumbPublisher } from './thumb-publisher.js';
 
 export interface MqttPublishingInput {
@@ -22,6 +23,8 @@ export interface MqttPublishingInput {
   model: { card: ModelCard; sha256: string; classes: number };
   /** Filled by the pipeline; read by the health report. */
   metrics: PipelineMetrics;
+  /** The live camera's state for health reports, when the source is a camera. */
+  camera?: () => Health['camera'];
   logger: Logger;
 }
 
@@ -106,6 +109,7 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     metrics: input.metrics,
     outboxStats: () => sink.stats(),
     linkUp: () => sink.linkUp,
+    ...(input.camera ? { camera: input.camera } : {}),
     publish: (document) => mqtt.publishJson('health', document, { qos: 0, retain: false }),
     logger,
   });

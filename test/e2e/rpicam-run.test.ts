@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResultSchema } from '../../src/publish/result-schema.js';
+import { HealthSchema } from '../../src/publish/health-schema.js';
+import { startMosquitto } from '../support/mosquitto.js';
+import { startCollector } from '../support/mqtt-collector.js';
 import { logLines, runCli } from '../support/run-cli.js';
 import { makeI420Frames, makeMjpegFrames, standinEnv } from '../support/rpicam-standin.js';
 
@@ -11,7 +14,7 @@ let work: string;
 let yuvDir: string;
 let jpegDir: string;
 
-function flight(name: string, source: string): { config: string; out: string } {
+function flight(name: string, source: string, sinks = 'sinks: { mqtt: { enabled: false } }'): { config: string; out: string } {
   const config = join(work, `${name}.yaml`);
   writeFileSync(
     config,
@@ -21,7 +24,7 @@ function flight(name: string, source: string): { config: string; out: string } {
       'log: { level: info }',
       `source: ${source}`,
       'position: { type: none }',
-      'sinks: { mqtt: { enabled: false } }',
+      sinks,
     ].join('\n') + '\n',
   );
   return { config, out: join(work, `${name}.jsonl`) };
@@ -68,6 +71,25 @@ describe('fieldeye run with a stand-in rpicam-vid', () => {
     const restart = logLines(run.stdout).find((l) => l['msg'] === 'rpicam-vid ended: restarting it');
     expect(restart?.['exit']).toMatch(/exit code 255/);
     expect(run.stdout).toMatch(/\| frames dropped\s+\| .*truncated 1/);
+  });
+
+  it('the health topic carries the camera state and its restarts', async () => {
+    const broker = await startMosquitto();
+    try {
+      const standin = standinEnv(jpegDir, 'crash-after:2,normal');
+      const sinks = `sinks: { mqtt: { url: "${broker.url}", outbox: { path: ${join(work, 'health.sqlite')} } } }`;
+      const { config } = flight('health', '{ type: rpicam, codec: mjpeg, widthPx: 640, heightPx: 480, framerateFps: 30, restartMinMs: 10 }', sinks);
+      const health = await startCollector(broker.url, 'fieldeye/v1/cam-drone/health');
+      const run = await runCli(['run', '--config', config, '--max-frames', '5'], standin.env);
+      expect(run.code, run.stderr).toBe(0);
+      const reports = (await health.waitFor(2, 10_000)).map((m) => HealthSchema.parse(JSON.parse(m.text)));
+      await health.close();
+      // The first report comes at start, the last at the end of the flight, after the restart.
+      expect(reports[0]?.camera?.present).toBe(true);
+      expect(reports.at(-1)?.camera).toMatchObject({ present: true, restarts: 1 });
+    } finally {
+      await broker.stop();
+    }
   });
 
   it('no camera: one clear error line, non-zero exit, no restart loop', async () => {
