@@ -53,7 +53,23 @@ describe('fieldeye classify', () => {
     expect(run.stderr).toMatch(/^fieldeye: model file not found: \/nonexistent\/m\.onnx\. Create it with `fieldeye model synth/);
   });
 
-  it.each([[[]], [['run']], [['classify']], [['model']], [['model', 'synth']]])('%j --help', async (cmd) => {
+  it.each([
+    [[]],
+    [['run']],
+    [['replay']],
+    [['diff']],
+    [['export']],
+    [['import']],
+    [['import', 'images']],
+    [['import', 'video']],
+    [['classify']],
+    [['quantize']],
+    [['bench']],
+    [['camera']],
+    [['camera', 'check']],
+    [['model']],
+    [['model', 'synth']],
+  ])('%j --help', async (cmd) => {
     const run = await runCli([...cmd, '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: fieldeye/);
