@@ -83,7 +83,7 @@ run mkdir -p "${ETC}"
 if [ -e "${ETC}/config.yaml" ]; then
   echo "install-pi: keeping ${ETC}/config.yaml"
 else
-  run cp "${SRC}/config/default.yaml" "${ETC}/config.yaml"
+  run cp "${SRC}/config/pi4.yaml" "${ETC}/config.yaml"
 fi
 if [ -e "${ETC}/fieldeye.env" ]; then
   echo "install-pi: keeping ${ETC}/fieldeye.env"

@@ -37,8 +37,12 @@ describe('config/default.yaml', () => {
     expect(documented).toEqual(ConfigSchema.parse({}));
   });
 
-  it('demo.yaml and pi4-style files validate', () => {
+  it('demo.yaml and pi4.yaml validate; pi4.yaml keeps all state where the hardened unit may write', () => {
     expect(() => loadConfig(join(root, 'config/demo.yaml'), {})).not.toThrow();
+    const pi = loadConfig(join(root, 'config/pi4.yaml'), {}).config;
+    expect(pi.source.type).toBe('rpicam');
+    expect(pi.sinks.mqtt.outbox.path.startsWith('/var/lib/fieldeye/')).toBe(true);
+    expect(pi.record.dir.startsWith('/var/lib/fieldeye/')).toBe(true);
   });
 });
 

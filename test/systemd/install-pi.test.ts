@@ -23,7 +23,7 @@ describe('install-pi.sh --dry-run', () => {
     expect(out).toContain(`npm ci --omit=dev`);
     expect(out).toContain(`model synth --seed 1 --out ${prefix}/models/generated/`);
     expect(out).toMatch(/would run: (useradd --system .* fieldeye|usermod -a -G video,dialout fieldeye)/);
-    expect(out).toContain(`would run: cp ${REPO_ROOT}/config/default.yaml ${etc}/config.yaml`);
+    expect(out).toContain(`would run: cp ${REPO_ROOT}/config/pi4.yaml ${etc}/config.yaml`);
     expect(out).toContain(`would write: ${etc}/units/fieldeye.service`);
     expect(existsSync(prefix)).toBe(false);
     expect(existsSync(etc)).toBe(false);
@@ -38,7 +38,7 @@ describe('install-pi.sh --dry-run', () => {
     const out = dryRun(join(root, 'opt'), etc);
     expect(out).toContain(`install-pi: keeping ${etc}/config.yaml`);
     expect(out).toContain(`install-pi: keeping ${etc}/fieldeye.env`);
-    expect(out).not.toContain('config/default.yaml');
+    expect(out).not.toContain("config/pi4.yaml");
   });
 
   it('rejects an unknown option', () => {
