@@ -12,7 +12,9 @@ same way.
 
 Weights: IMAGENET1K_V1 from torchvision's download (cached under ~/.cache/torch), or a local
 state_dict with --state-dict FILE (for machines without internet). --no-weights exports the
-untrained architecture (weights=None) and downloads nothing: it checks the export pipeline only.
+untrained architecture (weights=None) and downloads nothing: it checks the export pipeline only;
+its random initialisation comes from torch.manual_seed(--seed, default 0), so the same seed, torch
+and torchvision give the same weights and the same .onnx bytes (CI compares them with PyTorch).
 
 Needs torch and torchvision (Debian 12: apt-get install -y python3-torchvision python3-onnx) and
 onnx for the model check.
@@ -72,6 +74,7 @@ def main():
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--no-weights", action="store_true", help="export the untrained architecture (weights=None); downloads nothing")
     src.add_argument("--state-dict", metavar="FILE", help="load weights from a local torchvision resnet18 state_dict (.pth) instead of downloading")
+    ap.add_argument("--seed", type=int, default=0, help="seed for the random initialisation of --no-weights (default 0)")
     args = ap.parse_args()
 
     try:
@@ -88,10 +91,12 @@ def main():
 
     categories = None
     if args.no_weights:
+        # torchvision draws the init from torch's global generator: seed it, or every export differs.
+        torch.manual_seed(args.seed)
         model = resnet18(weights=None)
         name = "resnet18-untrained"
-        provenance = (f"torchvision ResNet-18 architecture, random init (weights=None), not trained; "
-                      f"exported by models/export-torchvision.py --no-weights (torch {torch.__version__}, torchvision {torchvision.__version__})")
+        provenance = (f"torchvision ResNet-18 architecture, random init (weights=None, seed {args.seed}), not trained; "
+                      f"exported by models/export-torchvision.py --no-weights --seed {args.seed} (torch {torch.__version__}, torchvision {torchvision.__version__})")
     elif args.state_dict:
         model = resnet18(weights=None)
         try:

@@ -6,6 +6,7 @@ import type { Logger } from './platform/logger.js';
 import { packageRoot } from './platform/package-root.js';
 import { autoFlightId } from './platform/flight-id.js';
 import { checkClockSync, type ClockSync } from './platform/clock-sync.js';
+import { ThermalGovernor } from './platform/thermal-governor.js';
 import { ImagesFrameSource } from './capture/images-frame-source.js';
 import { RpicamFrameSource } from './capture/rpicam-frame-source.js';
 import type { FrameSource } from './capture/frame-source.js';
@@ -22,6 +23,7 @@ import { openMqttPublishing } from './publish/open-mqtt-publishing.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-broker.js';
 import { loadModel, type LoadedModel } from './vision/model-loader.js';
 import { ensureSynthModel } from './model/synth-model.js';
+import { inputImageSize } from './model/model-card.js';
 import { Classifier } from './vision/classifier.js';
 import { preprocessFrame } from './vision/preprocess-frame.js';
 import { assertRawFitsModel } from './vision/preprocess-i420.js';
@@ -57,7 +59,11 @@ export async function resolveModel(modelPath: string, synthSeed: number, logger:
 
 export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessOptions['mode']): PreprocessOptions {
   const { input } = model.card;
-  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: input.shape[3], norm: { mean: input.mean, std: input.std } };
+  if (input.dtype !== 'float32') {
+    // The pipeline hands the classifier normalised float32 NCHW tensors; a fused (uint8 NHWC) model would fail on every frame.
+    throw new Error(`model ${model.path}: input "${input.name}" is ${input.dtype} ${input.layout} (made by \`fieldeye model fuse-input\`); the pipeline feeds float32 NCHW models only: use the model it was fused from`);
+  }
+  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm: { mean: input.mean, std: input.std } };
 }
 
 /** Where a flight's frames and positions come from: the configured camera/folder and position source, or a recording. */
@@ -160,6 +166,15 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     let position: PositionSource = opened.position;
     cleanups.push(() => source.close());
     cleanups.push(() => position.close());
+    // Only a live camera is capped when hot: a replay or a folder never drops frames.
+    let thermal: ThermalGovernor | null = null;
+    if (!options.input && opened.source instanceof RpicamFrameSource && config.thermal.enabled) {
+      const governor = new ThermalGovernor({ config: config.thermal, logger: log.child({ stage: 'thermal' }) });
+      governor.start();
+      cleanups.push(() => Promise.resolve(governor.stop()));
+      source = governor.capFrames(source);
+      thermal = governor;
+    }
 
     const sinks: Sink[] = [];
     if (config.record.enabled) {
@@ -230,7 +245,9 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     const summary = await runPipeline({
       source,
       preprocess: (frame) => preprocessFrame(frame, preOptions),
-      ...(opened.source.dropCounts ? { drops: () => opened.source.dropCounts?.() ?? {} } : {}),
+      ...(opened.source.dropCounts
+        ? { drops: () => ({ ...(opened.source.dropCounts?.() ?? {}), ...(thermal ? { thermal: thermal.droppedFrames } : {}) }) }
+        : {}),
       classify: (input, dims) => classifier.classify(input, dims),
       inputDims: [1, 3, preOptions.cropPx, preOptions.cropPx],
       labels: model.labels,

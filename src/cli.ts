@@ -1,14 +1,17 @@
 #!/usr/bin/env node
-// The `fieldeye` command line: run, replay, import, diff, export, classify, quantize, bench, model synth; errors become one clear line and a non-zero exit.
+// The `fieldeye` command line: run, replay, import, simulate, diff, export, classify, quantize, bench, model synth/fuse-input; errors become one clear line and a non-zero exit.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
 import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
+import { modelFuseInputCommand, type ModelFuseInputCommandOptions } from './commands/model-fuse-input-command.js';
 import { quantizeCommand, type QuantizeCommandOptions } from './commands/quantize-command.js';
 import { benchCommand } from './commands/bench-command.js';
 import { cameraCheckCommand } from './commands/camera-check-command.js';
+import { preflightCommand, type PreflightCommandOptions } from './commands/preflight-command.js';
 import { replayCommand, type ReplayCommandOptions } from './commands/replay-command.js';
+import { simulateCommand, type SimulateCommandOptions } from './commands/simulate-command.js';
 import { diffCommand, type DiffCommandOptions } from './commands/diff-command.js';
 import { exportCommand, type ExportCommandOptions } from './commands/export-command.js';
 import { importImagesCommand, importVideoCommand, type ImportCommonOptions, type ImportVideoCommandOptions } from './commands/import-command.js';
@@ -111,6 +114,18 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('simulate')
+    .description('A synthetic survey flight: a procedural field of crop rows, weeds, bare soil, water and stressed crop, flown as a lawnmower; frames, 10 Hz telemetry and the true zone under each frame.')
+    .requiredOption('-o, --out <flight>', 'new flight folder to write (replay reads it)')
+    .option('--seed <n>', 'field, attitude and GPS noise come from this seed: the same seed writes the same bytes', positiveInt('--seed'), 1)
+    .option('--area <WxH>', 'surveyed area, metres east x north', '120x80')
+    .option('--alt <m>', 'height above ground, metres', Number, 30)
+    .option('--speed <m/s>', 'ground speed, metres per second', Number, 5)
+    .action(async (opts: SimulateCommandOptions) => {
+      exitCode = await simulateCommand(opts);
+    });
+
+  program
     .command('classify')
     .description('Classify single images with the same model, preprocessing and classifier as the pipeline.')
     .argument('<image...>', 'image files (JPEG, PNG, ...)')
@@ -156,6 +171,16 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await benchCommand(opts, cliLogger());
     });
 
+  program
+    .command('preflight')
+    .description('Go/no-go before take-off: camera, model, GPS fix and clock, broker, free disk, temperature; exit 0 only on go.')
+    .option('-c, --config <file>', 'config file (the one the flight will use)')
+    .option('--json', 'print the report as JSON', false)
+    .option('--publish', 'also publish the report retained on <prefix>preflight (needs a reachable configured broker)', false)
+    .action(async (opts: PreflightCommandOptions) => {
+      exitCode = await preflightCommand(opts, cliLogger());
+    });
+
   const camera = program.command('camera').description('The Raspberry Pi camera (rpicam-vid).');
   camera
     .command('check')
@@ -175,6 +200,15 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('-o, --out <file>', 'output .onnx path (the card is written next to it)')
     .action(async (opts: { seed: number; out: string }) => {
       exitCode = await modelSynthCommand(opts);
+    });
+  model
+    .command('fuse-input')
+    .description('Write a copy of a float32 NCHW model that takes the crop as RGB bytes (uint8 NHWC): Cast, Transpose, Div 255, Sub mean, Div std become graph ops; writes its card.')
+    .requiredOption('-m, --model <file>', 'float32 NCHW ONNX model with its .card.json')
+    .requiredOption('-o, --out <file>', 'output .onnx path (the card is written next to it)')
+    .option('--input-name <name>', 'name of the new uint8 [N,H,W,3] input', 'input_rgb')
+    .action(async (opts: ModelFuseInputCommandOptions) => {
+      exitCode = await modelFuseInputCommand(opts, cliLogger());
     });
 
   await program.parseAsync(argv);

@@ -7,7 +7,8 @@ import type { Logger } from '../platform/logger.js';
 import { preprocessOptionsFor, resolveModel } from '../app.js';
 import { Classifier } from '../vision/classifier.js';
 import { preprocessImage } from '../vision/preprocess.js';
-import type { PreprocessMode } from '../vision/preprocess-types.js';
+import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
+import { inputImageSize, type ModelInput } from '../model/model-card.js';
 import { topK } from '../vision/top-k.js';
 import type { TopClass } from '../publish/result-schema.js';
 
@@ -39,8 +40,10 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
     outputName: model.card.output.name,
     intraOpThreads: opts.threads,
   });
-  const preOptions = preprocessOptionsFor(model, opts.preprocess);
-  const dims = [1, 3, preOptions.cropPx, preOptions.cropPx];
+  // A fused-input model (`fieldeye model fuse-input`) normalises in its graph: it gets the crop's bytes as they are.
+  const fused = model.card.input.dtype === 'uint8';
+  const preOptions = fused ? fusedPreprocessOptions(model.card.input, opts.preprocess) : preprocessOptionsFor(model, opts.preprocess);
+  const dims = fused ? [1, preOptions.cropPx, preOptions.cropPx, 3] : [1, 3, preOptions.cropPx, preOptions.cropPx];
   const images: ImageVerdict[] = [];
   try {
     if (opts.dumpTensor) await mkdir(opts.dumpTensor, { recursive: true });
@@ -59,10 +62,12 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
         if (opts.dumpTensor) {
           const stem = basename(file, extname(file));
           const input = pre.input;
-          await writeFile(join(opts.dumpTensor, `${stem}.input.f32`), Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+          // A fused model's input is the crop itself; the float tensor would only mislead.
+          if (!fused) await writeFile(join(opts.dumpTensor, `${stem}.input.f32`), Buffer.from(input.buffer, input.byteOffset, input.byteLength));
           await writeFile(join(opts.dumpTensor, `${stem}.crop224.rgb`), pre.crop);
         }
-        const out = await classifier.classify(pre.input, dims);
+        // A fresh copy: the classifier transfers the buffer, and the crop may be a view into a pooled Buffer.
+        const out = await classifier.classify(fused ? new Uint8Array(pre.crop) : pre.input, dims);
         images.push({
           file,
           sha256,
@@ -92,4 +97,9 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
     }
   }
   return images.every((i) => !i.error) ? 0 : 1;
+}
+
+/** Geometry for a fused-input model; its normalisation is identity because the graph does the real one. */
+function fusedPreprocessOptions(input: ModelInput, mode: PreprocessMode): PreprocessOptions {
+  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm: { mean: [0, 0, 0], std: [1, 1, 1] } };
 }

@@ -271,6 +271,30 @@ export const RecordConfigSchema = z.strictObject({
   maxGb: numberBetween(0.000001, 100_000).default(16),
 });
 
+/** `fieldeye preflight`: the go/no-go check before take-off. */
+export const PreflightConfigSchema = z.strictObject({
+  /** The camera must deliver a first frame within this long (rpicam sources). */
+  cameraTimeoutMs: intBetween(100, 600_000).default(15_000),
+  /** A live position source (gpsd, nmea udp, mavlink udp) must give a fix within this long. */
+  gpsTimeoutMs: intBetween(100, 600_000).default(10_000),
+  /** Below this much free space (MiB) on the outbox's or the recordings' file system, preflight fails. */
+  minFreeDiskMb: intBetween(0, 10_000_000).default(1024),
+});
+
+/** Backing off before the firmware throttles: above highC frames are capped at reducedFps, restored below lowC. */
+export const ThermalConfigSchema = z.strictObject({
+  enabled: z.boolean({ error: 'true or false' }).default(true),
+  /** The Pi 4 firmware soft-limits at 80 °C: reduce a little before that. */
+  highC: numberBetween(30, 110).default(75),
+  lowC: numberBetween(20, 105).default(70),
+  /** Frame-rate cap while reduced (frames captured sooner after the last kept one are dropped, counted as "thermal"). */
+  reducedFps: numberBetween(0.1, 240).default(2),
+  /** How often temperature and throttle flags are read. */
+  checkIntervalMs: intBetween(100, 600_000).default(5_000),
+  /** sysfs thermal folder (tests point it at a fake tree). */
+  sysfsRoot: z.string({ error: 'a folder path' }).min(1, { error: 'a folder path' }).default('/sys/class/thermal'),
+});
+
 export const ConfigSchema = z.strictObject({
   /** Names this drone in topics and results. */
   droneId: identifier.default('drone-1'),
@@ -295,6 +319,8 @@ export const ConfigSchema = z.strictObject({
     })
     .prefault({}),
   record: RecordConfigSchema.prefault({}),
+  preflight: PreflightConfigSchema.prefault({}),
+  thermal: ThermalConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

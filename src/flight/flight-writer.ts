@@ -23,6 +23,8 @@ export interface FlightWriterOptions {
   /** Stop taking frames and telemetry once the folder would grow past this many bytes; null = no limit. */
   maxBytes: number | null;
   logger?: Logger;
+  /** When the flight ended, for `end.endedAt` (default: now); the simulator passes its simulated clock so its output is byte-reproducible. */
+  endedAt?: () => Date;
 }
 
 export interface FrameToWrite {
@@ -66,6 +68,7 @@ export class FlightWriter {
   #closed: Promise<FlightManifest> | undefined;
   readonly #maxBytes: number | null;
   readonly #logger: Logger | undefined;
+  readonly #endedAt: () => Date;
 
   private constructor(dir: string, manifest: FlightManifest, files: [LinesFile, LinesFile, LinesFile], options: FlightWriterOptions) {
     this.dir = dir;
@@ -73,6 +76,7 @@ export class FlightWriter {
     [this.#frames, this.#telemetry, this.#results] = files;
     this.#maxBytes = options.maxBytes;
     this.#logger = options.logger;
+    this.#endedAt = options.endedAt ?? (() => new Date());
   }
 
   /** Creates the folder; refuses one that already holds a recording, so nothing is ever overwritten. */
@@ -197,7 +201,7 @@ export class FlightWriter {
       await Promise.all(this.#frameWrites);
       await Promise.all([this.#frames.close(), this.#telemetry.close(), this.#results.close()]);
       this.#manifest.end = {
-        endedAt: new Date().toISOString(),
+        endedAt: this.#endedAt().toISOString(),
         frames: this.#count,
         bytes: this.#bytes,
         reason: this.#full ? 'size-limit' : reason,

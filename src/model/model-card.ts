@@ -28,22 +28,52 @@ export const QuantizationInfoSchema = z.strictObject({
 
 export type QuantizationInfo = z.infer<typeof QuantizationInfoSchema>;
 
+const rgb = z.tuple([z.number(), z.number(), z.number()]);
+const rgbPositive = z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]);
+
+export const ModelInputSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    /** float32 NCHW: the pipeline normalises. uint8 NHWC: RGB bytes, the graph casts, transposes and normalises (`fieldeye model fuse-input`). */
+    dtype: z.enum(['float32', 'uint8']),
+    layout: z.enum(['NCHW', 'NHWC']),
+    /** [N, C, H, W] (NCHW) or [N, H, W, C] (NHWC), C = 3; N may be -1 (dynamic batch). */
+    shape: z.tuple([z.number().int(), z.number().int().positive(), z.number().int().positive(), z.number().int().positive()]),
+    /** Per-channel mean and std on the 0..1 scale, RGB order, that the pipeline applies; identity when folded into the model. */
+    mean: rgb,
+    std: rgbPositive,
+    /** The mean/std (0..1 scale) the graph itself applies to uint8 input; present exactly when dtype is uint8. */
+    normalisedInGraph: z.strictObject({ mean: rgb, std: rgbPositive }).optional(),
+    /** Resize shorter side to this before the centre crop (torchvision's Resize(256)). */
+    resizeShorterPx: z.number().int().positive(),
+  })
+  .superRefine((input, ctx) => {
+    const issue = (path: (string | number)[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+    // Only the two combinations the pipeline can feed exist: float tensors it normalised, or the crop's bytes as they are.
+    if (input.dtype === 'float32' && input.layout !== 'NCHW') issue(['layout'], 'a float32 input must be NCHW');
+    if (input.dtype === 'uint8' && input.layout !== 'NHWC') issue(['layout'], 'a uint8 input must be NHWC (RGB bytes, as cropped)');
+    const channelAxis = input.layout === 'NCHW' ? 1 : 3;
+    if (input.shape[channelAxis] !== 3) issue(['shape', channelAxis], `expected 3 (RGB) channels at axis ${channelAxis} of a ${input.layout} shape, received ${input.shape[channelAxis]}`);
+    if (input.dtype === 'uint8') {
+      if (!input.normalisedInGraph) issue(['normalisedInGraph'], 'required for a uint8 input: the mean/std the graph applies');
+      if (input.mean.some((m) => m !== 0) || input.std.some((v) => v !== 1)) issue(['mean'], 'a uint8 input is normalised in the graph: mean must be [0, 0, 0] and std [1, 1, 1]');
+    } else if (input.normalisedInGraph) {
+      issue(['normalisedInGraph'], 'only a uint8 input is normalised in the graph');
+    }
+  });
+
+export type ModelInput = z.infer<typeof ModelInputSchema>;
+
+/** Height and width of one input image, whichever layout the card declares. */
+export function inputImageSize(input: Pick<ModelInput, 'layout' | 'shape'>): { heightPx: number; widthPx: number } {
+  return input.layout === 'NCHW' ? { heightPx: input.shape[2], widthPx: input.shape[3] } : { heightPx: input.shape[1], widthPx: input.shape[2] };
+}
+
 export const ModelCardSchema = z.strictObject({
   cardVersion: z.literal(1),
   name: z.string().min(1),
   architecture: z.string().min(1),
-  input: z.strictObject({
-    name: z.string().min(1),
-    dtype: z.literal('float32'),
-    layout: z.literal('NCHW'),
-    /** [N, C, H, W]; N may be -1 (dynamic batch). */
-    shape: z.tuple([z.number().int(), z.literal(3), z.number().int().positive(), z.number().int().positive()]),
-    /** Per-channel mean and std on the 0..1 scale, RGB order; identity when folded into the model. */
-    mean: z.tuple([z.number(), z.number(), z.number()]),
-    std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
-    /** Resize shorter side to this before the centre crop (torchvision's Resize(256)). */
-    resizeShorterPx: z.number().int().positive(),
-  }),
+  input: ModelInputSchema,
   output: z.strictObject({
     name: z.string().min(1),
     /** Number of classes; must equal the label count. */

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { ModelCardSchema, type ModelCard, type QuantizationInfo } from './model-card.js';
+import { ModelCardSchema, inputImageSize, type ModelCard, type QuantizationInfo } from './model-card.js';
 import { decodeModel, encodeModel } from './onnx-proto.js';
 import { foldBatchNorms } from './fold-batch-norm.js';
 import { applyQdq, checkQuantizable, planQdq, type LayerPrecision, type QdqPlan } from './qdq-insert.js';
@@ -77,6 +77,11 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
 
   const source = await loadModel(options.modelPath, log ? { logger: log } : {});
   if (source.card.precision !== 'fp32') throw new Error(`${options.modelPath} is already ${source.card.precision} (card ${source.cardPath ?? 'assumed'}); quantize the FP32 model`);
+  if (source.card.input.dtype !== 'float32') {
+    // Calibration runs the pipeline's float tensors through the model; fuse the input after quantizing instead.
+    const { input } = source.card;
+    throw new Error(`--model ${options.modelPath}: its input "${input.name}" is ${input.dtype} ${input.layout} (fused input); quantize the float32 model, then run \`fieldeye model fuse-input\` on the result`);
+  }
   const model = decodeModel(source.bytes);
   checkQuantizable(model);
 
@@ -98,7 +103,7 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
   if (overlap.length > 0) throw new Error(`held-out frames must not be calibration frames, but ${overlap.length} are (e.g. ${overlap[0]}); use separate folders`);
 
   const { input } = source.card;
-  const pre: PreprocessOptions = { mode: options.preprocess, resizeShorterPx: input.resizeShorterPx, cropPx: input.shape[3], norm: { mean: input.mean, std: input.std } };
+  const pre: PreprocessOptions = { mode: options.preprocess, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm: { mean: input.mean, std: input.std } };
   const calib = await preprocessedFrames(chosen, pre);
   for (const s of calib.skipped) log?.warn({ file: s.file, reason: s.reason }, 'calibration frame skipped');
   if (calib.usable.length === 0) {

@@ -9,7 +9,8 @@ export interface WorkerInit {
 }
 
 export type WorkerRequest =
-  | { type: 'run'; id: number; input: ArrayBuffer; dims: number[] }
+  // uint8: the crop's RGB bytes for a model whose input was fused (`fieldeye model fuse-input`).
+  | { type: 'run'; id: number; input: ArrayBuffer; dtype: 'float32' | 'uint8'; dims: number[] }
   | { type: 'close' };
 
 export type WorkerReply =

@@ -85,17 +85,17 @@ export class Classifier {
   }
 
   /**
-   * Run one input. `input`'s buffer is transferred to the worker and is unusable afterwards;
-   * pass a copy if the caller still needs it.
+   * Run one input: a float32 tensor, or uint8 RGB bytes for a fused-input model. `input`'s buffer
+   * is transferred to the worker and is unusable afterwards; pass a copy if the caller still needs it.
    */
-  classify(input: Float32Array, dims: number[]): Promise<Classification> {
+  classify(input: Float32Array | Uint8Array, dims: number[]): Promise<Classification> {
     if (this.closed) return Promise.reject(new ClassifierError('classifier is closed'));
     const id = this.nextId++;
     const whole = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength;
     const buffer = (whole ? input.buffer : input.slice().buffer) as ArrayBuffer;
     return new Promise<Classification>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const req: WorkerRequest = { type: 'run', id, input: buffer, dims };
+      const req: WorkerRequest = { type: 'run', id, input: buffer, dtype: input instanceof Uint8Array ? 'uint8' : 'float32', dims };
       this.worker.postMessage(req, [buffer]);
     });
   }

@@ -56,7 +56,12 @@ async function benchOne(path: string, threads: number, input: Float32Array, o: I
     extra: { session: { intra_op: { allow_spinning: '0' } } },
   });
   try {
-    const feeds = { [model.card.input.name]: new ort.Tensor('float32', input, [1, 3, 224, 224]) };
+    // A fused-input model (`fieldeye model fuse-input`) takes RGB bytes; any bytes time the same, so map the float input onto them.
+    const tensor =
+      model.card.input.dtype === 'uint8'
+        ? new ort.Tensor('uint8', Uint8Array.from(input, (v) => Math.min(255, Math.max(0, Math.round((v + 2) * 64)))), [1, 224, 224, 3])
+        : new ort.Tensor('float32', input, [1, 3, 224, 224]);
+    const feeds = { [model.card.input.name]: tensor };
     for (let i = 0; i < o.warmupRuns; i++) await session.run(feeds);
     const times: number[] = [];
     const started = performance.now();

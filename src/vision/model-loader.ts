@@ -248,8 +248,11 @@ function checkCardAgainstGraph(
     );
     return;
   }
-  if (input.elemType !== TensorDataType.FLOAT) {
-    fail(`model ${modelPath}: input "${input.name}" has ONNX element type ${input.elemType}, but the card ${cardPath} says float32; fix the card or the model`);
+  const expectedElemType = card.input.dtype === 'uint8' ? TensorDataType.UINT8 : TensorDataType.FLOAT;
+  if (input.elemType !== expectedElemType) {
+    fail(
+      `model ${modelPath}: input "${input.name}" has ONNX element type ${input.elemType}, but the card ${cardPath} says ${card.input.dtype} (ONNX type ${expectedElemType}); fix the card or the model`,
+    );
   }
   const shape = input.shape;
   const cardShape = card.input.shape;
@@ -258,7 +261,7 @@ function checkCardAgainstGraph(
     (shape.length !== 4 || [1, 2, 3].some((i) => typeof shape[i] === 'number' && shape[i] !== cardShape[i]) || (typeof shape[0] === 'number' && cardShape[0] !== -1 && shape[0] !== cardShape[0]));
   if (mismatch) {
     fail(
-      `model ${modelPath}: input "${input.name}" is ${fmtShape(shape)} in the graph, but the card ${cardPath} says ${fmtShape(cardShape)} (N, C, H, W); fix input.shape in the card or use the model the card was written for`,
+      `model ${modelPath}: input "${input.name}" is ${fmtShape(shape)} in the graph, but the card ${cardPath} says ${fmtShape(cardShape)} (${card.input.layout === 'NCHW' ? 'N, C, H, W' : 'N, H, W, C'}); fix input.shape in the card or use the model the card was written for`,
     );
   }
   const output = graph.outputs.find((o) => o.name === card.output.name);

@@ -62,13 +62,16 @@ describe('fieldeye classify', () => {
     [['import']],
     [['import', 'images']],
     [['import', 'video']],
+    [['simulate']],
     [['classify']],
     [['quantize']],
     [['bench']],
     [['camera']],
     [['camera', 'check']],
+    [['preflight']],
     [['model']],
     [['model', 'synth']],
+    [['model', 'fuse-input']],
   ])('%j --help', async (cmd) => {
     const run = await runCli([...cmd, '--help']);
     expect(run.code).toBe(0);

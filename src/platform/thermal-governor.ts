@@ -1,0 +1,110 @@
+// Acts on the thermal policy during a live flight: a periodic temperature/throttle check engages a frame-rate cap before the firmware throttles, and lifts it once cool.
+import type { Frame, FrameSource } from '../capture/frame-source.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError } from '../config/config-error.js';
+import type { Logger } from './logger.js';
+import { readSocTemperatureC, readThrottleFlags, ThermalPolicy, type ThrottleFlags } from './thermal.js';
+
+export interface ThermalGovernorOptions {
+  config: Config['thermal'];
+  logger: Logger;
+  /** Default: vcgencmd where it exists; tests pass a fake. */
+  readThrottle?: () => Promise<ThrottleFlags | null>;
+}
+
+/**
+ * Why a cap on frames kept rather than fewer onnxruntime threads: the thread count is fixed when the session
+ * is created, while skipping frames lowers preprocessing and inference load at once and is undone instantly.
+ */
+export class ThermalGovernor {
+  private readonly policy: ThermalPolicy;
+  private readonly readThrottle: () => Promise<ThrottleFlags | null>;
+  private timer: NodeJS.Timeout | null = null;
+  private lastKeptAtMs: number | null = null;
+  private dropped = 0;
+  /** Last reading, for logs and health. */
+  temperatureC: number | null = null;
+
+  constructor(private readonly options: ThermalGovernorOptions) {
+    const { highC, lowC } = options.config;
+    if (!(lowC < highC)) {
+      throw new ConfigError(`thermal.lowC: expected a temperature below thermal.highC (${highC}), received ${lowC}; lower lowC or raise highC`);
+    }
+    this.policy = new ThermalPolicy(highC, lowC);
+    this.readThrottle = options.readThrottle ?? (() => readThrottleFlags());
+  }
+
+  get state(): 'normal' | 'reduced' {
+    return this.policy.state;
+  }
+
+  /** Frames dropped by the cap so far. */
+  get droppedFrames(): number {
+    return this.dropped;
+  }
+
+  /** One reading and, when the policy says so, a transition; the periodic timer calls this. */
+  async check(): Promise<void> {
+    const [temperatureC, flags] = await Promise.all([readSocTemperatureC(this.options.config.sysfsRoot), this.readThrottle()]);
+    this.temperatureC = temperatureC;
+    const action = this.policy.update(temperatureC, flags);
+    const { highC, lowC, reducedFps } = this.options.config;
+    if (action === 'reduce') {
+      this.options.logger.warn(
+        { temperatureC, throttled: flags?.raw ?? null, highC, reducedFps },
+        `SoC hot: frames capped at ${reducedFps} fps until it cools to ${lowC} °C (check airflow or a heatsink if this repeats)`,
+      );
+    } else if (action === 'restore') {
+      this.lastKeptAtMs = null;
+      this.options.logger.info({ temperatureC, lowC }, 'SoC cooled: frame-rate cap lifted');
+    }
+  }
+
+  /** Starts the periodic check (first one at once); unref'd so it never keeps the process alive. */
+  start(): void {
+    if (this.timer) return;
+    const run = () => void this.check().catch((err: Error) => this.options.logger.warn({ err: err.message }, 'thermal check failed'));
+    run();
+    this.timer = setInterval(run, this.options.config.checkIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /**
+   * Whether to keep a frame. The interval is measured between capture times, not wall time, so the cap does
+   * not depend on how fast the pipeline pulls; for rpicam the latest-wins slot also drops frames while we are busy.
+   */
+  keep(frame: Frame): boolean {
+    if (this.policy.state === 'normal') return true;
+    const minIntervalMs = 1000 / this.options.config.reducedFps;
+    if (this.lastKeptAtMs !== null && frame.capturedAtMs - this.lastKeptAtMs < minIntervalMs) {
+      this.dropped++;
+      return false;
+    }
+    this.lastKeptAtMs = frame.capturedAtMs;
+    return true;
+  }
+
+  /** The source with the cap applied; kept frames are renumbered so seq stays contiguous. Drops count as "thermal". */
+  capFrames(source: FrameSource): FrameSource {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator below needs the governor, not the wrapper
+    const governor = this;
+    const capped: FrameSource = {
+      async *frames(): AsyncIterable<Frame> {
+        let seq = 0;
+        for await (const frame of source.frames()) {
+          if (!governor.keep(frame)) continue;
+          yield { ...frame, seq: seq++ };
+        }
+      },
+      dropCounts: () => ({ ...(source.dropCounts?.() ?? {}), thermal: governor.dropped }),
+      close: () => source.close(),
+    };
+    if (source.expectedCount !== undefined) Object.defineProperty(capped, 'expectedCount', { get: () => source.expectedCount });
+    return capped;
+  }
+}
