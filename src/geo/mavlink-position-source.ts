@@ -1,15 +1,13 @@
 // Position source reading MAVLink v1/v2 telemetry over UDP (e.g. from mavlink-router), or a recorded .tlog (replays and tests).
-import type { Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
-import type { Frame } from '../capture/frame-source.js';
 import type { Logger } from '../platform/logger.js';
 import { emptyScanStats, scanPackets, type MavlinkScanStats } from './mavlink-packet.js';
 import { MavlinkTelemetry, type ArmingChange, type MavlinkTelemetryStats } from './mavlink-telemetry.js';
-import type { PositionLookup, PositionSource } from './position-source.js';
 import { emptyTlogStats, readTlog, type TlogStats } from './tlog-reader.js';
-import { Track, type TrackOptions } from './track.js';
-import { lookupOnTrack, type LinkState } from './track-lookup.js';
-import { closeUdpTelemetry, linkFromSilence, listenUdpTelemetry } from './udp-telemetry-input.js';
+import type { TrackOptions } from './track.js';
+import type { LinkState } from './track-lookup.js';
+import { linkFromSilence, listenUdpTelemetry } from './udp-telemetry-input.js';
+import { UdpTrackPositionSource } from './udp-track-position-source.js';
 
 /** Beyond this, the system clock and the autopilot's GPS time disagree enough to warn. */
 const CLOCK_WARN_MS = 1_000;
@@ -33,20 +31,17 @@ export interface MavlinkPositionSourceOptions {
   logger?: Logger;
 }
 
-export class MavlinkPositionSource implements PositionSource {
-  readonly track: Track;
+export class MavlinkPositionSource extends UdpTrackPositionSource {
   readonly telemetry: MavlinkTelemetry;
   readonly packetStats: MavlinkScanStats = emptyScanStats();
   readonly tlogStats: TlogStats = emptyTlogStats();
-  private socket: Socket | null = null;
   private lastVehicleMs: number | null = null;
-  private readonly openedMs = Date.now();
   /** Times the vehicle fell silent for longer than linkTimeoutMs and then came back. */
   private linkLosses = 0;
   private clockChecked = false;
 
   private constructor(private readonly options: MavlinkPositionSourceOptions) {
-    this.track = new Track(options.track);
+    super('mavlink', options);
     this.telemetry = new MavlinkTelemetry(
       this.track,
       { systemId: options.systemId, componentId: options.componentId },
@@ -98,11 +93,6 @@ export class MavlinkPositionSource implements PositionSource {
     };
   }
 
-  /** The UDP port actually bound (useful with port 0). */
-  get port(): number | null {
-    return this.socket ? this.socket.address().port : null;
-  }
-
   get link(): LinkState {
     if (this.options.input.type === 'tlog') return { state: 'up', sinceMs: this.openedMs, detail: 'tlog file' };
     return linkFromSilence(this.lastVehicleMs, this.openedMs, this.options.linkTimeoutMs, {
@@ -147,19 +137,5 @@ export class MavlinkPositionSource implements PositionSource {
     } else {
       this.options.logger?.info(at, "system clock agrees with the autopilot's GPS time");
     }
-  }
-
-  positionFor(frame: Frame): Promise<PositionLookup> {
-    return lookupOnTrack(this.track, frame.capturedAtMs, 'mavlink', this.link, {
-      waitForSampleMs: this.options.waitForSampleMs,
-      maxGapMs: this.options.track.maxGapMs,
-    });
-  }
-
-  async close(): Promise<void> {
-    this.track.releaseWaiters();
-    const socket = this.socket;
-    this.socket = null;
-    await closeUdpTelemetry(socket);
   }
 }

@@ -1,13 +1,11 @@
 // Position source reading NMEA 0183 from a receiver over UDP, or from a recorded log file (replays and tests).
-import type { Socket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
-import type { Frame } from '../capture/frame-source.js';
 import type { Logger } from '../platform/logger.js';
 import { NmeaDecoder, type NmeaStats } from './nmea-decoder.js';
-import type { PositionLookup, PositionSource } from './position-source.js';
-import { Track, type TrackOptions } from './track.js';
-import { lookupOnTrack, type LinkState } from './track-lookup.js';
-import { closeUdpTelemetry, linkFromSilence, listenUdpTelemetry } from './udp-telemetry-input.js';
+import type { TrackOptions } from './track.js';
+import type { LinkState } from './track-lookup.js';
+import { linkFromSilence, listenUdpTelemetry } from './udp-telemetry-input.js';
+import { UdpTrackPositionSource } from './udp-track-position-source.js';
 
 export type NmeaInput =
   | { type: 'udp'; host: string; port: number }
@@ -23,15 +21,12 @@ export interface NmeaPositionSourceOptions {
   logger?: Logger;
 }
 
-export class NmeaPositionSource implements PositionSource {
-  readonly track: Track;
+export class NmeaPositionSource extends UdpTrackPositionSource {
   private readonly decoder: NmeaDecoder;
-  private socket: Socket | null = null;
   private lastDataMs: number | null = null;
-  private readonly openedMs = Date.now();
 
   private constructor(private readonly options: NmeaPositionSourceOptions) {
-    this.track = new Track(options.track);
+    super('nmea', options);
     // GGA-only receivers never send a date: until one arrives, assume today's UTC date from the system clock.
     this.decoder = new NmeaDecoder((s) => this.track.addFix(s), {
       fallbackDateMs: () => Math.floor(Date.now() / 86_400_000) * 86_400_000,
@@ -63,11 +58,6 @@ export class NmeaPositionSource implements PositionSource {
     return { ...this.decoder.stats, trackResets: this.track.resets, samples: this.track.size };
   }
 
-  /** The UDP port actually bound (useful with port 0). */
-  get port(): number | null {
-    return this.socket ? this.socket.address().port : null;
-  }
-
   get link(): LinkState {
     if (this.options.input.type === 'file') return { state: 'up', sinceMs: this.openedMs, detail: 'log file' };
     return linkFromSilence(this.lastDataMs, this.openedMs, this.options.linkTimeoutMs, {
@@ -93,19 +83,5 @@ export class NmeaPositionSource implements PositionSource {
   /** Feeds raw text: a UDP datagram or a whole log holds complete sentences (a cut one fails its checksum, counted). */
   feed(text: string): void {
     for (const line of text.split(/\r?\n|\r/)) this.decoder.line(line);
-  }
-
-  positionFor(frame: Frame): Promise<PositionLookup> {
-    return lookupOnTrack(this.track, frame.capturedAtMs, 'nmea', this.link, {
-      waitForSampleMs: this.options.waitForSampleMs,
-      maxGapMs: this.options.track.maxGapMs,
-    });
-  }
-
-  async close(): Promise<void> {
-    this.track.releaseWaiters();
-    const socket = this.socket;
-    this.socket = null;
-    await closeUdpTelemetry(socket);
   }
 }
