@@ -28,6 +28,9 @@ async function main(): Promise<void> {
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message });
     return;
+  } finally {
+    // onnxruntime keeps its own parsed copy; workerData would otherwise pin the whole .onnx file for the worker's life (46 MB for FP32 ResNet-18).
+    init.modelBytes = new ArrayBuffer(0);
   }
   post({
     type: 'ready',
