@@ -1,5 +1,5 @@
 // Capture-to-tensor cost per frame, replaying recorded camera byte streams: raw yuv420 at model scale (what the
-// ISP delivers for inference) vs MJPEG at 1280x960 and 1920x1080 (the recording modes): stream splitting plus
+// ISP delivers for inference) vs MJPEG at 640x480, 1280x960 and 1920x1080 (the recording modes): stream splitting plus
 // preprocessing into the model's input tensor, one frame at a time.
 // Usage: npm run build && node dist/bench/capture-bench.js [--frames N] [--json FILE]   (needs Debian's ffmpeg)
 import { execFileSync } from 'node:child_process';
@@ -66,7 +66,7 @@ export async function captureBench(frames: number): Promise<CaptureRow[]> {
     const pan = (w: number, h: number) => `scale=${w * 1.2}:${h * 1.2},crop=${w}:${h}:x='t*40':y=0`;
     const yuv = recordStream(dir, 'yuv.raw', ['-vf', `${pan(448, 256)},format=yuvj420p`, '-f', 'rawvideo'], frames);
     const rows = [await measure('yuv420 448x256 (model scale, raw)', yuv, new I420Splitter({ width: 448, height: 256, stride: 448 }), { format: 'i420', width: 448, height: 256, stride: 448 })];
-    for (const [w, h] of [[1280, 960], [1920, 1080]] as const) {
+    for (const [w, h] of [[640, 480], [1280, 960], [1920, 1080]] as const) {
       const mjpeg = recordStream(dir, `m${w}.mjpeg`, ['-vf', pan(w, h), '-q:v', '4', '-f', 'mjpeg'], frames);
       rows.push(await measure(`mjpeg ${w}x${h}`, mjpeg, new MjpegSplitter(), undefined));
     }

@@ -1,4 +1,4 @@
-// Measures per-frame time of both preprocessing modes, and fast mode's agreement with exact mode (= torchvision), on given JPEGs or on generated 640x480 and 1920x1080 frames.
+// Measures per-frame time of both preprocessing modes, and fast mode's agreement with exact mode (= torchvision), on given JPEGs or on generated 640x480, 1280x960 and 1920x1080 frames.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import sharp from 'sharp';
@@ -6,8 +6,8 @@ import { preprocessImage } from '../src/vision/preprocess.js';
 import type { PreprocessMode, PreprocessOptions } from '../src/vision/preprocess-types.js';
 
 // Usage: node dist/bench/preprocess-bench.js [--iterations N] [--json out.json] [image ...]
-// Without images it makes two JPEGs (q90) from a golden fixture photo, at the sizes a drone
-// pipeline sees: 640x480 (ISP-scaled live frames) and 1920x1080 (recorded MJPEG). Exact mode is
+// Without images it makes three JPEGs (q90) from a golden fixture photo, at the sizes a drone
+// pipeline sees: 640x480 (ISP-scaled live frames), 1280x960 and 1920x1080 (recorded MJPEG). Exact mode is
 // bit-identical to torchvision (test/vision/preprocess.test.ts), so fast-vs-exact here is
 // fast-vs-torchvision on any image, including full-size survey photos that are too big to commit.
 
@@ -50,7 +50,7 @@ async function generatedFrames(): Promise<Frame[]> {
     name: `generated_${w}x${h}.jpg`,
     bytes: await sharp(photo).resize(w, h, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer(),
   });
-  return [await make(640, 480), await make(1920, 1080)];
+  return [await make(640, 480), await make(1280, 960), await make(1920, 1080)];
 }
 
 async function timeMode(frame: Frame, mode: PreprocessMode, iterations: number): Promise<ModeTiming> {

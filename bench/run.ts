@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { generatedModelsDir } from '../src/app.js';
@@ -13,10 +14,11 @@ import { quantizeModelFile } from '../src/model/quantize-model.js';
 import type { ActivationType } from '../src/model/quant-params.js';
 import type { AccuracyReport } from '../src/model/quantize-accuracy.js';
 import { machineInfo } from '../src/platform/machine-info.js';
+import { checkTargets, formatTargets, isPi4, type BenchSections } from './targets.js';
 import { packageRoot } from '../src/platform/package-root.js';
-import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, type InferenceBenchRow } from '../src/vision/inference-bench.js';
+import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, formatPrecisionVerdicts, type InferenceBenchRow } from '../src/vision/inference-bench.js';
 
-// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,capture,outbox]
+// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox]
 // A section is a function returning markdown plus JSON-able data; add new benches (preprocessing, end to end,
 // memory) as more entries in SECTIONS. Sections run one after another: on a small machine two at once would
 // measure each other.
@@ -36,6 +38,8 @@ interface Context {
 const root = packageRoot();
 const tiles = join(root, 'test', 'fixtures', 'field-tiles');
 const run = promisify(execFile);
+// The int8 flavour onnxruntime fuses fully on this CPU: U8S8 on x86-64, S8S8 on ARM (see issue 3's notes in README).
+const nativeActivations: ActivationType = process.arch === 'x64' ? 'uint8' : 'int8';
 
 /** The seed-1 model quantized both ways with all calibration tiles (exact preprocessing, as the PyTorch peer sees them); cached next to the FP32 model. */
 async function quantizedModels(fp32: string): Promise<Context['int8']> {
@@ -69,7 +73,7 @@ async function quantizedModels(fp32: string): Promise<Context['int8']> {
 
 async function inferenceSection(ctx: Context): Promise<SectionResult> {
   const rows = await benchInference({ ...DEFAULT_INFERENCE_BENCH, threads: ctx.threads, minSeconds: ctx.seconds, models: [ctx.fp32, ...ctx.int8.map((m) => m.path)] });
-  return { markdown: `### Inference (onnxruntime, batch 1, spinning off)\n\n${formatInferenceTable(rows, (p) => basename(p))}`, data: rows };
+  return { markdown: `### Inference (onnxruntime, batch 1, spinning off)\n\n${formatInferenceTable(rows, (p) => basename(p))}\n\n${formatPrecisionVerdicts(rows)}`, data: rows };
 }
 
 interface PeerOutput {
@@ -122,10 +126,11 @@ async function main(): Promise<void> {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const threads = (arg('--threads') ?? '1,2').split(',').map(Number);
+  // 1 thread up to all cores.
+  const threads = (arg('--threads') ?? Array.from({ length: availableParallelism() }, (_, i) => i + 1).join(',')).split(',').map(Number);
   if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
   const seconds = Number(arg('--seconds') ?? 3);
-  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,capture,outbox').split(','));
+  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox').split(','));
   const fp32 = await ensureSynthModel(1, generatedModelsDir());
   const ctx: Context = { threads, seconds, fp32, int8: await quantizedModels(fp32) };
   const machine = machineInfo();
@@ -148,6 +153,13 @@ async function main(): Promise<void> {
     ['worker-lag', 'FP32 batch-1 latency in the worker thread vs on the main thread, and the event-loop lag each leaves', 'worker-lag-bench', ['--runs', '50', '--threads', String(Math.max(...threads))]],
     ['preprocess', 'Preprocessing per frame: exact vs fast (sharp)', 'preprocess-bench', []],
     ['capture', 'Capture-to-tensor per frame: raw yuv420 at model scale vs MJPEG (recorded streams)', 'capture-bench', []],
+    [
+      'end-to-end',
+      'End to end: a simulated flight replayed at --speed max vs the naive sequential loop, pure inference and the PyTorch + PIL seed stack',
+      'end-to-end-bench',
+      ['--threads', String(Math.max(...threads)), '--loop', '5', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : [])), '--model', ctx.fp32],
+    ],
+    ['memory', 'Memory: RSS and heap over 10,000 replayed frames (the int8 model the drone runs)', 'memory-bench', ['--frames', '10000', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : []))]],
     ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],
   ];
   for (const [name, title, script, scriptArgs] of scripts) {
@@ -156,6 +168,9 @@ async function main(): Promise<void> {
     sections[name] = r.data;
     out.push(r.markdown, '');
   }
+  const deviceModel = existsSync('/proc/device-tree/model') ? (await readFile('/proc/device-tree/model', 'utf8')).replace(/\0/g, '') : null;
+  const pi4 = isPi4(machine, deviceModel);
+  out.push(`### Targets${pi4 ? ' (Raspberry Pi 4)' : ''}`, '', formatTargets(checkTargets(sections as BenchSections, pi4), pi4), '');
   console.log(out.join('\n'));
   const dir = join(root, 'bench', 'results');
   await mkdir(dir, { recursive: true });

@@ -62,6 +62,17 @@ def latency(model, x, threads, seconds):
     return {'threads': threads, 'runs': len(s), 'p50Ms': q(0.5), 'p90Ms': q(0.9), 'p99Ms': q(0.99), 'meanMs': sum(s) / len(s), 'fps': 1000 * len(s) / sum(s)}
 
 
+def load_torchvision_resnet18(model_path):
+    """torchvision's resnet18 (eval mode) with the weights of a fieldeye ONNX model, matched by state_dict name."""
+    state = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(model_path).graph.initializer}
+    model = torchvision.models.resnet18(weights=None)
+    missing, _unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith('num_batches_tracked')]
+    if missing:
+        sys.exit(f'torch-peer: {model_path} lacks torchvision resnet18 weights {missing[:3]}...; it must keep state_dict names')
+    return model.eval()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('model')
@@ -72,13 +83,7 @@ def main():
     a = ap.parse_args()
 
     torch.backends.quantized.engine = 'onednn'
-    state = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in onnx.load(a.model).graph.initializer}
-    fp32 = torchvision.models.resnet18(weights=None)
-    missing, unexpected = fp32.load_state_dict(state, strict=False)
-    missing = [k for k in missing if not k.endswith('num_batches_tracked')]
-    if missing:
-        sys.exit(f'torch-peer: {a.model} lacks torchvision resnet18 weights {missing[:3]}...; it must keep state_dict names')
-    fp32.eval()
+    fp32 = load_torchvision_resnet18(a.model)
 
     calib = frames(a.calibration)
     held = frames(a.held_out)

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { Config } from './config/schema.js';
 import type { Secrets } from './config/resolve-secrets.js';
 import type { Logger } from './platform/logger.js';
-import { packageRoot } from './platform/package-root.js';
-import { autoFlightId } from './platform/flight-id.js';
-import { checkClockSync, type ClockSync } from './platform/clock-sync.js';
+import { checkClockSync } from './platform/clock-sync.js';
+import { ClockReference } from './platform/clock-reference.js';
+import { FlightSessions } from './flight/flight-sessions.js';
 import { ThermalGovernor } from './platform/thermal-governor.js';
 import { ImagesFrameSource } from './capture/images-frame-source.js';
 import { RpicamFrameSource } from './capture/rpicam-frame-source.js';
@@ -21,8 +21,9 @@ import type { Result } from './publish/result-schema.js';
 import { JsonlSink } from './publish/jsonl-sink.js';
 import { openMqttPublishing } from './publish/open-mqtt-publishing.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-broker.js';
-import { loadModel, type LoadedModel } from './vision/model-loader.js';
-import { ensureSynthModel } from './model/synth-model.js';
+import type { LoadedModel } from './vision/model-loader.js';
+import { generatedModelsDir, resolveModel } from './vision/resolve-model.js';
+import { selectModel } from './vision/select-model.js';
 import { inputImageSize } from './model/model-card.js';
 import { Classifier } from './vision/classifier.js';
 import { preprocessFrame } from './vision/preprocess-frame.js';
@@ -39,23 +40,8 @@ function cameraHealth(camera: RpicamFrameSource): () => { state: string; present
   };
 }
 
-/** Folder where generated models are cached between runs (gitignored). */
-export function generatedModelsDir(): string {
-  return join(packageRoot(), 'models', 'generated');
-}
-
-/** The configured model, or the project's generated ResNet-18 (built on first use, then cached). */
-export async function resolveModel(modelPath: string, synthSeed: number, logger: Logger): Promise<LoadedModel> {
-  let path = modelPath;
-  if (path === '') {
-    const t0 = performance.now();
-    path = await ensureSynthModel(synthSeed, generatedModelsDir());
-    logger.info({ path, seed: synthSeed, ms: Math.round(performance.now() - t0) }, 'using the generated ResNet-18');
-  }
-  const model = await loadModel(path, { logger });
-  for (const w of model.warnings) logger.warn({ model: path }, w);
-  return model;
-}
+// Kept importable from here for the commands that still do; new code imports src/vision/resolve-model.ts.
+export { generatedModelsDir, resolveModel };
 
 export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessOptions['mode']): PreprocessOptions {
   const { input } = model.card;
@@ -100,7 +86,10 @@ export interface RunOptions {
 
 export interface RunOutcome {
   summary: PipelineSummary;
+  /** The run's first flight id (the only one unless arming split the run). */
   flightId: string;
+  /** Every flight of the run, in order (MAVLink arming starts one, disarming another). */
+  flights: string[];
   brokerUrl: string | null;
   resultsFile: string | null;
   modelSha256: string;
@@ -125,29 +114,29 @@ export function flightModel(model: LoadedModel): NonNullable<FlightManifest['mod
   };
 }
 
-function logClockSync(clock: ClockSync, positionType: Config['position']['type'], log: Logger): void {
-  if (clock.synchronized !== false) {
-    log.info({ clock }, clock.synchronized ? 'system clock synchronised' : 'system clock synchronisation unknown');
-    return;
-  }
+/** What a wrong system clock does to results with this position source, for the warning. */
+function clockEffect(positionType: Config['position']['type']): string {
   // gpsd and NMEA fixes carry GPS time, so a wrong system clock also misplaces frames; MAVLink boot times are
   // mapped onto the system clock itself, so only capturedAt is off.
-  const effect = positionType === 'gpsd' || positionType === 'nmea' ? 'and frames get the position of another moment' : 'as much as the clock is';
-  log.warn(
-    { clock },
-    `system clock not synchronised: capturedAt is off ${effect}. Enable NTP (timedatectl set-ntp true) or a GPS time source (gpsd + chrony)`,
-  );
+  return positionType === 'gpsd' || positionType === 'nmea' ? 'and frames get the position of another moment' : 'as much as the clock is';
 }
 
 /** Runs one flight to the end of its source. Every resource opened here is closed here, in reverse order. */
 export async function runFlight(config: Config, secrets: Secrets, logger: Logger, options: RunOptions = {}): Promise<RunOutcome> {
-  const flightId = config.flightId === 'auto' ? autoFlightId() : config.flightId;
+  // With MAVLink the vehicle's arming splits the run into flights; otherwise the run is one flight.
+  const sessions = new FlightSessions({
+    configured: config.flightId,
+    startedAtMs: Date.now(),
+    arming: !options.input && config.position.type === 'mavlink',
+  });
+  const flightId = sessions.current.flightId;
   const log = logger.child({ droneId: config.droneId, flightId });
+  const clock = new ClockReference({ reference: config.clock.reference, warnOffsetMs: config.clock.warnOffsetMs, logger: log.child({ stage: 'clock' }) });
   const cleanups: Array<() => Promise<void>> = [];
   // Every capturedAt comes from the system clock: checked while the model loads, reported below.
   const clockSync = checkClockSync();
   try {
-    const model = await resolveModel(config.model.path, config.model.synthSeed, log.child({ stage: 'model' }));
+    const { model, choice: precisionChoice } = await selectModel(config.model, log.child({ stage: 'model' }));
     const classifier = await Classifier.create({
       modelBytes: model.bytes,
       inputName: model.card.input.name,
@@ -156,7 +145,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     });
     cleanups.push(() => classifier.close());
     log.info({ threads: classifier.threads, loadMs: Math.round(classifier.loadMs) }, 'classifier ready');
-    logClockSync(await clockSync, config.position.type, log);
+    clock.setSync(await clockSync, clockEffect(config.position.type));
 
     if (!options.input && config.source.type === 'rpicam' && config.source.codec === 'yuv420') {
       assertRawFitsModel(config.source.widthPx, config.source.heightPx, model.card.input.resizeShorterPx);
@@ -166,6 +155,9 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     let position: PositionSource = opened.position;
     cleanups.push(() => source.close());
     cleanups.push(() => position.close());
+    const live = opened.position;
+    clock.useGpsTime(() => live.gpsTime?.() ?? null);
+    live.observeArming?.((change) => sessions.arming(change));
     // Only a live camera is capped when hot: a replay or a folder never drops frames.
     let thermal: ThermalGovernor | null = null;
     if (!options.input && opened.source instanceof RpicamFrameSource && config.thermal.enabled) {
@@ -175,6 +167,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       source = governor.capFrames(source);
       thermal = governor;
     }
+    // Frames get their flight and per-flight seq here, before anything records, previews or publishes them.
+    source = sessions.tapFrames(source);
 
     const sinks: Sink[] = [];
     if (config.record.enabled) {
@@ -189,7 +183,13 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
           model: flightModel(model),
           configSha256: configSha256(config),
         },
-        { everyNth: config.record.everyNth, maxBytes: Math.round(config.record.maxGb * 1e9), positionSource: config.position.type },
+        {
+          everyNth: config.record.everyNth,
+          maxBytes: Math.round(config.record.maxGb * 1e9),
+          positionSource: config.position.type,
+          // Each flight of the run into its own folder.
+          rotation: { recordDir: config.record.dir, startedAtMs: (id) => sessions.all.find((s) => s.flightId === id)?.startedAtMs ?? Date.now() },
+        },
         log.child({ stage: 'record' }),
       );
       // Closed after the pipeline and the sinks before it (cleanups run in reverse), so every result is in.
@@ -230,15 +230,21 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         url,
         protocolVersion,
         flightId,
-        model: { card: model.card, sha256: model.sha256, classes: model.labels.length },
+        sessions,
+        model: { card: model.card, sha256: model.sha256, classes: model.labels.length, precision: precisionChoice },
         metrics,
+        ...(live.health ? { position: () => live.health?.() ?? null } : {}),
+        clock: () => clock.health(),
         ...(opened.source instanceof RpicamFrameSource ? { camera: cameraHealth(opened.source) } : {}),
+        ...(thermal ? { thermalGovernor: () => thermal.health() } : {}),
         logger: log.child({ stage: 'sink:mqtt' }),
       });
       sinks.push(publishing.sink);
       if (publishing.thumbs) source = publishing.thumbs.tapFrames(source);
       cleanups.push(() => publishing.close());
     }
+    // Runs before the sinks close (cleanups run in reverse): the last flight's closing document goes out with them.
+    cleanups.push(async () => sessions.end(Date.now()));
 
     const preOptions = preprocessOptionsFor(model, config.model.preprocess);
     const camera = cameraGeometry(config.position, { resizeShorterPx: preOptions.resizeShorterPx, cropPx: preOptions.cropPx });
@@ -252,7 +258,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       inputDims: [1, 3, preOptions.cropPx, preOptions.cropPx],
       labels: model.labels,
       topK: config.model.topK,
-      position,
+      position: clock.lookups(position),
+      stamp: (frame) => clock.stamp(frame),
       footprint: (where) => computeFootprint(where, camera),
       sinks,
       identity: {
@@ -266,7 +273,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       ...(options.signal ? { signal: options.signal } : {}),
     });
     log.info({ summary }, 'flight finished');
-    return { summary, flightId, brokerUrl, resultsFile, modelSha256: model.sha256 };
+    return { summary, flightId, flights: sessions.all.map((s) => s.flightId), brokerUrl, resultsFile, modelSha256: model.sha256 };
   } finally {
     for (const close of cleanups.reverse()) {
       await close().catch((err: Error) => log.warn({ err: err.message }, 'error while shutting down'));

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// The `fieldeye` command line: run, replay, import, simulate, diff, export, classify, quantize, bench, model synth/fuse-input; errors become one clear line and a non-zero exit.
+// The `fieldeye` command line: run, replay, import, simulate, diff, export, dashboard, demo, classify, quantize, train-head, bench, model synth/fuse-input/ops; errors become one clear line and a non-zero exit.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
 import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
 import { modelFuseInputCommand, type ModelFuseInputCommandOptions } from './commands/model-fuse-input-command.js';
+import { modelOpsCommand, type ModelOpsCommandOptions } from './commands/model-ops-command.js';
 import { quantizeCommand, type QuantizeCommandOptions } from './commands/quantize-command.js';
+import { trainHeadCommand, type TrainHeadCommandOptions } from './commands/train-head-command.js';
+import { DEFAULT_HEAD_L2, DEFAULT_HOLDOUT } from './model/head-train.js';
 import { benchCommand } from './commands/bench-command.js';
 import { cameraCheckCommand } from './commands/camera-check-command.js';
 import { preflightCommand, type PreflightCommandOptions } from './commands/preflight-command.js';
@@ -15,6 +18,8 @@ import { simulateCommand, type SimulateCommandOptions } from './commands/simulat
 import { diffCommand, type DiffCommandOptions } from './commands/diff-command.js';
 import { exportCommand, type ExportCommandOptions } from './commands/export-command.js';
 import { importImagesCommand, importVideoCommand, type ImportCommonOptions, type ImportVideoCommandOptions } from './commands/import-command.js';
+import { dashboardCommand, type DashboardCommandOptions } from './commands/dashboard-command.js';
+import { demoCommand, type DemoCommandOptions } from './commands/demo-command.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -60,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
     .option('--out <file>', 'write every result to this new JSON-lines file (refused if it exists)')
     .option('--publish', 'publish results over MQTT as configured (off by default for replays)', false)
     .option('--max-frames <n>', 'stop after this many frames', positiveInt('--max-frames'))
+    .option('--loop <n>', 'play the recording n times back to back (memory and soak measurements; seq keeps counting)', positiveInt('--loop'), 1)
+    .option('--summary-json <file>', 'also write the end-of-run summary (frames/s, latency, per-stage times) as JSON to this file')
     .action(async (flight: string, opts: ReplayCommandOptions) => {
       exitCode = await replayCommand(flight, opts);
     });
@@ -126,6 +133,33 @@ async function main(argv: string[]): Promise<number> {
     });
 
   program
+    .command('dashboard')
+    .description('Ground-station page: subscribes to every drone on the broker and shows results on an offline map, status, health and a try-a-photo panel.')
+    .option('-c, --config <file>', 'config file: dashboard.* (address, tiles, bounds) and sinks.mqtt.* (broker URL, TLS, credentials, topic prefix)')
+    .option('--broker <url>', 'broker to subscribe to (mqtt://host:1883, mqtts://...); default: sinks.mqtt.url')
+    .option('--embedded-broker', 'start an in-process MQTT 3.1.1 broker on 127.0.0.1:<sinks.mqtt.embeddedBrokerPort> for drones on this machine', false)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1: this machine only)')
+    .option('--port <n>', 'port to listen on (default 8080; 0 = any free port)', positiveInt('--port'))
+    .option('-m, --model <file>', 'ONNX model with its card for "try a photo" (same classifier code as the drone); no panel without it')
+    .option('--token <token>', 'access token every request needs (prefer the variable named by dashboard.tokenEnv: arguments show in ps)')
+    .option('--tiles <template|folder>', 'map tiles: an http(s) URL template with {z}/{x}/{y} or a folder of <z>/<x>/<y>.png; default none (offline grid)')
+    .action(async (opts: DashboardCommandOptions) => {
+      exitCode = await dashboardCommand(opts);
+    });
+
+  program
+    .command('demo')
+    .description('What `npm start` runs: a simulated survey through the pipeline with a head fitted on another simulated field, published to an embedded broker, shown on the dashboard, scored against the ground truth; everything built on first start and cached.')
+    .option('--speed <speed>', 'replay speed: 1 = real time, N = N times faster, max = as fast as possible', '4')
+    .option('--exit', 'exit after the end-of-run summary instead of keeping the dashboard serving', false)
+    .option('--port <n>', 'dashboard port (default 8080, or any free port when 8080 is taken; 0 = any free port)', positiveInt('--port'))
+    .option('--cache <dir>', 'where the demo model, the survey flight and the outputs are kept (default .cache/demo in the package)')
+    .addOption(new Option('--area <WxH>', 'both simulated fields, metres (tests use a small one)').hideHelp())
+    .action(async (opts: DemoCommandOptions) => {
+      exitCode = await demoCommand(opts);
+    });
+
+  program
     .command('classify')
     .description('Classify single images with the same model, preprocessing and classifier as the pipeline.')
     .argument('<image...>', 'image files (JPEG, PNG, ...)')
@@ -158,6 +192,22 @@ async function main(argv: string[]): Promise<number> {
     .option('--json', 'print one JSON document instead of the report', false)
     .action(async (opts: QuantizeCommandOptions) => {
       exitCode = await quantizeCommand(opts, cliLogger());
+    });
+
+  program
+    .command('train-head')
+    .description('Fit a new classifier head (multinomial logistic regression on the frozen pooled features) for your own classes; writes the model, its labels and a card with held-out accuracy and confusion matrix.')
+    .requiredOption('--backbone <model.onnx>', 'FP32 classifier with its card whose last layer is a Gemm on pooled features (e.g. `fieldeye model synth`)')
+    .requiredOption('--data <dir|flight>', 'folder with one subfolder of frames per class (its name is the label), or a flight written by `fieldeye simulate` (labels: its ground truth)')
+    .requiredOption('-o, --out <new.onnx>', 'output model; NEW.card.json and NEW.labels.txt are written next to it')
+    .option('--holdout <share>', "share of each class's frames held out for the accuracy report (0 = none)", Number, DEFAULT_HOLDOUT)
+    .option('--seed <n>', 'seed of the stratified hold-out split', positiveInt('--seed'), 1)
+    .option('--l2 <lambda>', 'L2 penalty on the weights of the standardised features', Number, DEFAULT_HEAD_L2)
+    .addOption(new Option('--preprocess <mode>', 'preprocessing of the frames, as in the pipeline').choices(['fast', 'exact']).default('fast'))
+    .option('--name <name>', "model name in the card (default: the output file's name)")
+    .option('--json', 'print one JSON document instead of the report', false)
+    .action(async (opts: TrainHeadCommandOptions) => {
+      exitCode = await trainHeadCommand(opts, cliLogger());
     });
 
   program
@@ -209,6 +259,14 @@ async function main(argv: string[]): Promise<number> {
     .option('--input-name <name>', 'name of the new uint8 [N,H,W,3] input', 'input_rgb')
     .action(async (opts: ModelFuseInputCommandOptions) => {
       exitCode = await modelFuseInputCommand(opts, cliLogger());
+    });
+  model
+    .command('ops')
+    .description("List the ops onnxruntime runs for a model on this CPU after its graph optimisations, and any float op still fed by a DequantizeLinear (an int8 model that did not fuse here).")
+    .argument('<model>', 'ONNX model')
+    .option('--json', 'print JSON', false)
+    .action(async (modelPath: string, opts: ModelOpsCommandOptions) => {
+      exitCode = await modelOpsCommand(modelPath, opts);
     });
 
   await program.parseAsync(argv);

@@ -16,6 +16,8 @@ export interface Frame {
   path?: string;
   /** Set when `bytes` are raw pixels rather than an encoded image (a camera's yuv420 stream). */
   raw?: RawFrameFormat;
+  /** The flight session the frame belongs to, when the run is split by arming (FlightSessions); seq counts within it. */
+  flightId?: string;
 }
 
 /** Layout of raw frame bytes: I420 is a luma plane of stride x height, then U and V of (stride/2) x (height/2). */

@@ -13,6 +13,8 @@ export interface RecordingFrameSourceOptions {
   fromMs?: number;
   toMs?: number;
   maxFrames?: number;
+  /** Play the selected frames this many times back to back (default 1); seq keeps counting, capture times repeat. */
+  loops?: number;
   /** Aborting ends a wait for the next frame's time at once. */
   signal?: AbortSignal;
 }
@@ -28,33 +30,43 @@ export class RecordingFrameSource implements FrameSource {
     const to = options.toMs ?? Infinity;
     this.#records = flight.frames.filter((f) => f.capturedAtMs >= from && f.capturedAtMs <= to).slice(0, options.maxFrames ?? Infinity);
     if (options.speed !== 'max' && !(options.speed > 0)) throw new Error(`--speed: expected a number above 0 or "max", received ${options.speed}`);
+    if (options.loops !== undefined && !(Number.isInteger(options.loops) && options.loops >= 1)) throw new Error(`--loop: expected a whole number of plays, at least 1, received ${options.loops}`);
   }
 
   get expectedCount(): number {
-    return this.#records.length;
+    return Math.min(this.#records.length * this.#loops, this.options.maxFrames ?? Infinity);
+  }
+
+  get #loops(): number {
+    return this.options.loops ?? 1;
   }
 
   async *frames(): AsyncIterable<Frame> {
     const { speed, signal } = this.options;
     const firstMs = this.#records[0]?.capturedAtMs ?? 0;
-    const startedMs = performance.now();
-    for (const [seq, r] of this.#records.entries()) {
-      if (signal?.aborted) return;
-      if (speed !== 'max') {
-        // A late frame is delivered late, never skipped: a recording is replayed whole.
-        const waitMs = startedMs + (r.capturedAtMs - firstMs) / speed - performance.now();
-        if (waitMs > 0) {
-          try {
-            await sleep(waitMs, undefined, signal ? { signal } : {});
-          } catch {
-            return;
+    for (let loop = 0; loop < this.#loops; loop++) {
+      const startedMs = performance.now();
+      for (const [i, r] of this.#records.entries()) {
+        if (signal?.aborted) return;
+        const seq = loop * this.#records.length + i;
+        // maxFrames bounds the whole replay, loops included.
+        if (seq >= this.expectedCount) return;
+        if (speed !== 'max') {
+          // A late frame is delivered late, never skipped: a recording is replayed whole.
+          const waitMs = startedMs + (r.capturedAtMs - firstMs) / speed - performance.now();
+          if (waitMs > 0) {
+            try {
+              await sleep(waitMs, undefined, signal ? { signal } : {});
+            } catch {
+              return;
+            }
           }
         }
+        const path = join(this.flight.dir, r.file);
+        // A missing or unreadable file still becomes a frame: decoding reports it with its seq, as for live frames.
+        const bytes = await readFile(path).catch(() => Buffer.alloc(0));
+        yield { seq, capturedAtMs: r.capturedAtMs, timeSource: r.timeSource, bytes, name: r.name, path, ...(r.raw ? { raw: r.raw } : {}) };
       }
-      const path = join(this.flight.dir, r.file);
-      // A missing or unreadable file still becomes a frame: decoding reports it with its seq, as for live frames.
-      const bytes = await readFile(path).catch(() => Buffer.alloc(0));
-      yield { seq, capturedAtMs: r.capturedAtMs, timeSource: r.timeSource, bytes, name: r.name, path, ...(r.raw ? { raw: r.raw } : {}) };
     }
   }
 

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import { machineInfo, type MachineInfo } from '../platform/machine-info.js';
-import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, type InferenceBenchRow } from '../vision/inference-bench.js';
+import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, formatPrecisionVerdicts, type InferenceBenchRow } from '../vision/inference-bench.js';
 import { generatedModelsDir } from '../app.js';
 import { ensureSynthModel } from '../model/synth-model.js';
 
@@ -41,6 +41,8 @@ export async function benchCommand(opts: BenchCommandOptions, logger: Logger): P
   };
   process.stdout.write(`batch-1 inference, ${settings.warmupRuns} warm-up runs, then >= ${settings.minRuns} runs and >= ${settings.minSeconds} s each; ${describeMachine(report.machine)}\n\n`);
   process.stdout.write(`${formatInferenceTable(rows, (p) => basename(p))}\n`);
+  const verdicts = formatPrecisionVerdicts(rows);
+  if (verdicts) process.stdout.write(`\n${verdicts}\n`);
   if (opts.json) await writeFile(opts.json, `${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }

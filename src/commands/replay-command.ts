@@ -1,5 +1,6 @@
 // `fieldeye replay FLIGHT`: a recorded flight through the same pipeline as `run`, with the recording as frame and position source.
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
@@ -20,6 +21,9 @@ export interface ReplayCommandOptions {
   out?: string;
   publish: boolean;
   maxFrames?: number;
+  /** Play the recording this many times (default 1). */
+  loop?: number;
+  summaryJson?: string;
 }
 
 /** "max", or a factor above 0 (1 = real time). */
@@ -82,6 +86,7 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
           ...(fromMs !== undefined ? { fromMs } : {}),
           ...(toMs !== undefined ? { toMs } : {}),
           ...(opts.maxFrames !== undefined ? { maxFrames: opts.maxFrames } : {}),
+          ...(opts.loop !== undefined ? { loops: opts.loop } : {}),
         }),
         position: new RecordingPositionSource(flight.telemetry, config.position.track),
       }),
@@ -93,6 +98,7 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
     if (outcome.resultsFile) extra['results file'] = outcome.resultsFile;
     if (outcome.brokerUrl) extra['published to'] = outcome.brokerUrl;
     process.stdout.write(`${renderSummaryTable(outcome.summary, extra)}\n`);
+    if (opts.summaryJson !== undefined) await writeFile(resolve(opts.summaryJson), `${JSON.stringify({ ...outcome.summary, ...extra }, null, 2)}\n`);
     return outcome.summary.results > 0 || stop.signal.aborted ? 0 : 1;
   } finally {
     process.off('SIGTERM', onSignal);

@@ -72,8 +72,15 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
       config.source.type === 'images'
         ? { ...config.source, dir: resolveFrom(baseDir, config.source.dir) }
         : { ...config.source, tuningFile: resolveFrom(baseDir, config.source.tuningFile) },
-    model: { ...config.model, path: resolveFrom(baseDir, config.model.path) },
+    model: {
+      ...config.model,
+      path: resolveFrom(baseDir, config.model.path),
+      int8Path: resolveFrom(baseDir, config.model.int8Path),
+      precisionCachePath: resolveFrom(baseDir, config.model.precisionCachePath),
+    },
     record: { ...config.record, dir: resolveFrom(baseDir, config.record.dir) },
+    // A tile URL template is not a path; a tile folder is.
+    dashboard: { ...config.dashboard, tiles: /^https?:\/\//i.test(config.dashboard.tiles) ? config.dashboard.tiles : resolveFrom(baseDir, config.dashboard.tiles) },
     position: {
       ...config.position,
       nmea: { ...config.position.nmea, path: resolveFrom(baseDir, config.position.nmea.path) },

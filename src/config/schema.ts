@@ -70,6 +70,7 @@ export const SourceSchema = z.discriminatedUnion('type', [ImagesSourceSchema, Rp
 });
 
 export type RpicamSourceConfig = z.infer<typeof RpicamSourceSchema>;
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 export const ModelConfigSchema = z.strictObject({
   /** .onnx file with its .card.json next to it; empty = the project's generated ResNet-18. */
@@ -81,6 +82,17 @@ export const ModelConfigSchema = z.strictObject({
   topK: intBetween(1, 20).default(5),
   /** onnxruntime intra-op threads; 0 = one per core. */
   intraOpThreads: intBetween(0, 64).default(0),
+  /** The int8 variant of the model in path (`fieldeye quantize` output, same classes); "" = none. */
+  int8Path: z.string({ error: 'a file path (or "" for none)' }).default(''),
+  /**
+   * Which variant runs: fp32 = path; int8 = int8Path (or path when its card is int8); auto = time both on the first
+   * start on a CPU and use the faster (int8 is not faster everywhere), remembered in precisionCachePath.
+   */
+  precision: z.enum(['auto', 'fp32', 'int8'], { error: 'one of "auto", "fp32", "int8"' }).default('auto'),
+  /** auto: each variant is timed for at least this long. */
+  precisionTimingS: numberBetween(0.5, 120).default(3),
+  /** auto: where choices are remembered, per CPU model, onnxruntime version, thread count and model pair. */
+  precisionCachePath: z.string({ error: 'a file path' }).min(1, { error: 'a file path' }).default('state/precision.json'),
 });
 
 /** Published full-frame fields of view (Raspberry Pi camera hardware documentation), degrees. */
@@ -90,6 +102,35 @@ export const CAMERA_MODULE_FOV = {
   'camera-module-2': { hfovDeg: 62.2, vfovDeg: 48.8 },
   'hq-camera-6mm': { hfovDeg: 63, vfovDeg: 47.6 },
 } as const;
+
+/** Baud rates stty and the Linux serial drivers know by name. */
+export const SERIAL_BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1500000, 2000000] as const;
+
+/** A serial device for telemetry (set up 8N1 raw with stty). */
+function SerialPortSchema(defaultBaud: (typeof SERIAL_BAUD_RATES)[number]) {
+  const rates = SERIAL_BAUD_RATES.join(', ');
+  return z
+    .strictObject({
+      /** The device, e.g. /dev/ttyAMA0 or /dev/serial/by-id/usb-... (stable across reboots). */
+      path: z.string({ error: 'a device path' }).default(''),
+      baudRate: z
+        .number({ error: `one of ${rates}` })
+        .refine((n) => (SERIAL_BAUD_RATES as readonly number[]).includes(n), { error: `one of ${rates}` })
+        .default(defaultBaud),
+    })
+    .prefault({});
+}
+
+/** The clock results are stamped with. */
+export const ClockConfigSchema = z.strictObject({
+  /**
+   * system = this computer's clock; gps = this computer's stamps moved onto GPS time by the offset measured live from
+   * the position source (gpsd TPV, NMEA RMC, MAVLink SYSTEM_TIME), which also fixes lookups on GPS-timed tracks.
+   */
+  reference: z.enum(['system', 'gps'], { error: 'one of "system", "gps"' }).default('system'),
+  /** This computer's clock further than this from GPS time is logged as a warning. */
+  warnOffsetMs: intBetween(1, 86_400_000).default(1_000),
+});
 
 export const PositionConfigSchema = z.strictObject({
   /**
@@ -124,13 +165,15 @@ export const PositionConfigSchema = z.strictObject({
     .prefault({}),
   nmea: z
     .strictObject({
-      /** udp = listen for datagrams (e.g. from a serial-to-UDP bridge); file = read a recorded log at start. */
-      input: z.enum(['udp', 'file'], { error: 'one of "udp", "file"' }).default('udp'),
+      /** udp = listen for datagrams (e.g. from a serial-to-UDP bridge); serial = read the receiver's serial port; file = read a recorded log at start. */
+      input: z.enum(['udp', 'serial', 'file'], { error: 'one of "udp", "serial", "file"' }).default('udp'),
       host: z.string({ error: 'an address to listen on' }).default('127.0.0.1'),
       port: intBetween(0, 65535).default(10110),
       /** Log file for input: file; relative paths resolve against the config file's folder. */
       path: z.string({ error: 'a file path' }).default(''),
-      /** No datagram for this long: the link is reported down in every position reason. */
+      /** For input: serial. NMEA receivers talk at 4800 or 9600 baud unless set otherwise. */
+      serial: SerialPortSchema(9_600),
+      /** No data for this long: the link is reported down in every position reason. */
       linkTimeoutMs: intBetween(100, 600_000).default(3_000),
     })
     .prefault({}),
@@ -146,14 +189,16 @@ export const PositionConfigSchema = z.strictObject({
   mavlink: z
     .strictObject({
       /**
-       * udp = listen for MAVLink v1/v2 datagrams (mavlink-router, MAVProxy or the autopilot's own UDP output; a
-       * serial link goes through mavlink-router); tlog = read a ground-station .tlog at start (replays).
+       * udp = listen for MAVLink v1/v2 datagrams (mavlink-router, MAVProxy or the autopilot's own UDP output);
+       * serial = read the flight controller's TELEM port directly; tlog = read a ground-station .tlog at start (replays).
        */
-      input: z.enum(['udp', 'tlog'], { error: 'one of "udp", "tlog"' }).default('udp'),
+      input: z.enum(['udp', 'serial', 'tlog'], { error: 'one of "udp", "serial", "tlog"' }).default('udp'),
       host: z.string({ error: 'an address to listen on' }).default('127.0.0.1'),
       port: intBetween(0, 65535).default(14550),
       /** The .tlog for input: tlog; relative paths resolve against the config file's folder. */
       path: z.string({ error: 'a file path' }).default(''),
+      /** For input: serial: the flight controller's TELEM port (ArduPilot's default SERIALn_BAUD is 57600). */
+      serial: SerialPortSchema(57_600),
       /** The vehicle's MAVLink system id; 0 = the first autopilot heard. */
       systemId: intBetween(0, 255).default(0),
       /** Its component id; 0 = the component of the first packet taken from it (autopilots send as 1). */
@@ -179,6 +224,8 @@ export const PositionConfigSchema = z.strictObject({
       mountYawDeg: numberBetween(-180, 180).default(0),
       /** Ground elevation (MSL) for sources without a height above ground (NMEA, gpsd; MAVLink has relative_alt); null = unknown. */
       groundElevationMslM: numberBetween(-500, 10_000).nullable().default(null),
+      /** A gimbal's reported attitude (MAVLink GIMBAL_DEVICE_ATTITUDE_STATUS) within this long of the frame replaces the mount angles; 0 = never. */
+      gimbalMaxAgeMs: intBetween(0, 60_000).default(1_000),
     })
     .prefault({}),
 });
@@ -295,6 +342,31 @@ export const ThermalConfigSchema = z.strictObject({
   sysfsRoot: z.string({ error: 'a folder path' }).min(1, { error: 'a folder path' }).default('/sys/class/thermal'),
 });
 
+/** `fieldeye dashboard`: the ground-station page (MQTT subscriber -> map in the browser); broker settings are sinks.mqtt's. */
+export const DashboardConfigSchema = z.strictObject({
+  /** Address the page listens on; 127.0.0.1 = this machine only. Any other address shares the flight with that network: set a token. */
+  host: z.string({ error: 'an address to listen on' }).min(1, { error: 'an address to listen on' }).default('127.0.0.1'),
+  /** 0 = any free port (the address is printed at start). */
+  port: intBetween(0, 65535).default(8080),
+  /**
+   * Map background: "" = none (plain background, grid and scale: works with no internet); an http(s) tile URL template
+   * with {z}, {x}, {y} (and optional {s}); or a folder of <z>/<x>/<y>.png (.jpg, .webp) tiles, relative to the config file.
+   */
+  tiles: z.string({ error: 'a tile URL template or a folder path' }).default(''),
+  /** Environment variable holding the access token; set and not empty = every request needs it. */
+  tokenEnv: z.string({ error: 'an environment variable name' }).default('FIELDEYE_DASHBOARD_TOKEN'),
+  /** Results of the current flight kept per drone; beyond it the oldest leave the map (the class counts keep them). */
+  maxResultsPerDrone: intBetween(1, 1_000_000).default(20_000),
+  /** Drones tracked at once; messages of more drones are counted in diagnostics and not shown. */
+  maxDrones: intBetween(1, 10_000).default(64),
+  /** Thumbnails kept per drone (the newest); 0 = none. */
+  maxThumbsPerDrone: intBetween(0, 100_000).default(500),
+  /** Refused payloads listed in the diagnostics panel (the newest); all of them are counted. */
+  diagnosticsKept: intBetween(1, 10_000).default(100),
+  /** Largest photo "try a photo" accepts, MiB; it is classified in memory and never written to disk. */
+  uploadMaxMb: intBetween(1, 1024).default(20),
+});
+
 export const ConfigSchema = z.strictObject({
   /** Names this drone in topics and results. */
   droneId: identifier.default('drone-1'),
@@ -312,6 +384,7 @@ export const ConfigSchema = z.strictObject({
   source: SourceSchema.prefault({ type: 'images', dir: 'frames' }),
   model: ModelConfigSchema.prefault({}),
   position: PositionConfigSchema.prefault({}),
+  clock: ClockConfigSchema.prefault({}),
   sinks: z
     .strictObject({
       jsonl: JsonlSinkConfigSchema.prefault({}),
@@ -321,6 +394,7 @@ export const ConfigSchema = z.strictObject({
   record: RecordConfigSchema.prefault({}),
   preflight: PreflightConfigSchema.prefault({}),
   thermal: ThermalConfigSchema.prefault({}),
+  dashboard: DashboardConfigSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

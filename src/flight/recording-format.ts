@@ -61,8 +61,11 @@ export const FlightManifestSchema = z.strictObject({
       endedAt: z.iso.datetime(),
       frames: z.number().int().nonnegative(),
       bytes: z.number().int().nonnegative(),
-      /** Why recording ended: the source ran out, the size limit was reached, or the run was stopped. */
-      reason: z.enum(['source-ended', 'size-limit', 'stopped']),
+      /**
+       * Why recording ended: the source ran out, the size limit was reached, the run was stopped, or the vehicle armed
+       * or disarmed and the next flight went on in its own folder.
+       */
+      reason: z.enum(['source-ended', 'size-limit', 'stopped', 'next-flight']),
     })
     .nullable(),
 });

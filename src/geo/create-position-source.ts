@@ -14,7 +14,19 @@ import type { TrackOptions } from './track.js';
 
 function trackOptions(position: Config['position']): TrackOptions {
   const t = position.track;
-  return { maxExtrapolationMs: t.maxExtrapolationMs, maxGapMs: t.maxGapMs, retentionMs: t.retentionS * 1000, maxSamples: t.maxSamples };
+  return {
+    maxExtrapolationMs: t.maxExtrapolationMs,
+    maxGapMs: t.maxGapMs,
+    retentionMs: t.retentionS * 1000,
+    maxSamples: t.maxSamples,
+    gimbalMaxAgeMs: position.camera.gimbalMaxAgeMs,
+  };
+}
+
+/** A serial input needs its device: an empty path is a startup error naming the key. */
+function serialInput(serial: { path: string; baudRate: number }, key: string): { type: 'serial'; path: string; baudRate: number } {
+  if (serial.path === '') throw new Error(`${key}.path: expected the serial device (e.g. /dev/ttyAMA0) because the input is "serial", received ""`);
+  return { type: 'serial', path: serial.path, baudRate: serial.baudRate };
 }
 
 export async function createPositionSource(position: Config['position'], logger: Logger): Promise<PositionSource> {
@@ -31,7 +43,12 @@ export async function createPositionSource(position: Config['position'], logger:
         throw new Error('position.nmea.path: expected the NMEA log to read (position.nmea.input is "file"), received ""');
       }
       return NmeaPositionSource.open({
-        input: n.input === 'file' ? { type: 'file', path: n.path } : { type: 'udp', host: n.host, port: n.port },
+        input:
+          n.input === 'file'
+            ? { type: 'file', path: n.path }
+            : n.input === 'serial'
+              ? serialInput(n.serial, 'position.nmea.serial')
+              : { type: 'udp', host: n.host, port: n.port },
         // A log is read whole at start: keep all of it, however long.
         track: n.input === 'file' ? { ...trackOptions(position), retentionMs: Infinity, maxSamples: 10_000_000 } : trackOptions(position),
         waitForSampleMs: n.input === 'file' ? 0 : position.track.waitForSampleMs,
@@ -46,7 +63,11 @@ export async function createPositionSource(position: Config['position'], logger:
       }
       const tlog = m.input === 'tlog';
       return MavlinkPositionSource.open({
-        input: tlog ? { type: 'tlog', path: m.path } : { type: 'udp', host: m.host, port: m.port },
+        input: tlog
+          ? { type: 'tlog', path: m.path }
+          : m.input === 'serial'
+            ? serialInput(m.serial, 'position.mavlink.serial')
+            : { type: 'udp', host: m.host, port: m.port },
         // A log is read whole at start: keep all of it, however long.
         track: tlog ? { ...trackOptions(position), retentionMs: Infinity, maxSamples: 10_000_000 } : trackOptions(position),
         waitForSampleMs: tlog ? 0 : position.track.waitForSampleMs,

@@ -123,6 +123,14 @@ export function computeFootprint(position: Position, camera: CameraGeometry): Fo
   if (h.heightM <= 0) {
     return { target: null, footprint: null, reason: `camera is ${h.heightM.toFixed(1)} m above the ground: no footprint on the ground` };
   }
+  // A gimbal reports where the camera points in the earth frame: the vehicle's attitude and the mount do not apply.
+  const ned = position.gimbal ? { matrix: rotationNedFromBody(position.gimbal), headingNote: null } : vehicleCameraRotation(position, camera);
+  if ('reason' in ned) return { target: null, footprint: null, reason: ned.reason };
+  return groundProjection(position, h.heightM, ned.matrix, ned.headingNote, camera);
+}
+
+/** Camera to NED through the vehicle's attitude (or level flight along the course) and the configured mount angles. */
+function vehicleCameraRotation(position: Position, camera: CameraGeometry): { matrix: Mat3; headingNote: string | null } | { reason: string } {
   const mountIsNadir = Math.abs(camera.mount.pitchDeg + 90) < 1e-9 && camera.mount.rollDeg === 0;
   let attitude = position.attitude;
   let headingNote: string | null = null;
@@ -134,12 +142,16 @@ export function computeFootprint(position: Position, camera: CameraGeometry): Fo
       headingNote = 'no attitude or course from the position source: the footprint needs a heading (target assumes level flight)';
       attitude = { rollDeg: 0, pitchDeg: 0, yawDeg: 0 };
     } else {
-      return { target: null, footprint: null, reason: 'no attitude or course from the position source: a tilted camera needs both' };
+      return { reason: 'no attitude or course from the position source: a tilted camera needs both' };
     }
   }
   const mount: Attitude = { rollDeg: camera.mount.rollDeg, pitchDeg: camera.mount.pitchDeg, yawDeg: camera.mount.yawDeg };
-  const ned = mul(rotationNedFromBody(attitude), rotationNedFromBody(mount));
-  const centre = groundOffset(ned, 0, 0, h.heightM);
+  return { matrix: mul(rotationNedFromBody(attitude), rotationNedFromBody(mount)), headingNote };
+}
+
+/** Where the image centre and the crop's corners meet flat ground `heightM` below the camera. */
+function groundProjection(position: Position, heightM: number, ned: Mat3, headingNote: string | null, camera: CameraGeometry): Footprint {
+  const centre = groundOffset(ned, 0, 0, heightM);
   if (!centre) {
     return {
       target: null,
@@ -160,7 +172,7 @@ export function computeFootprint(position: Position, camera: CameraGeometry): Fo
   ];
   const ring: Array<[number, number]> = [];
   for (const [u, v] of corners) {
-    const g = groundOffset(ned, u, v, h.heightM);
+    const g = groundOffset(ned, u, v, heightM);
     if (!g) return { target, footprint: null, reason: 'a corner of the model crop is above the horizon: the footprint is unbounded' };
     const p = offsetLatLon(origin, g.northM, g.eastM);
     ring.push([p.lonDeg, p.latDeg]);

@@ -2,7 +2,9 @@
 import { createConnection, type Socket } from 'node:net';
 import type { Frame } from '../capture/frame-source.js';
 import type { Logger } from '../platform/logger.js';
-import type { PositionLookup, PositionSource } from './position-source.js';
+import { BootClock } from './mavlink-boot-clock.js';
+import type { GpsTimeReference, PositionLookup, PositionSource } from './position-source.js';
+import { TelemetryMonitor, type PositionHealth } from './telemetry-health.js';
 import { Track, type TrackOptions } from './track.js';
 import { lookupOnTrack, type LinkState } from './track-lookup.js';
 
@@ -30,6 +32,8 @@ const WATCH = '?WATCH={"enable":true,"json":true};\n';
 
 export class GpsdPositionSource implements PositionSource {
   readonly track: Track;
+  /** TPV times are the receiver's GPS time. */
+  readonly trackClock = 'gps' as const;
   readonly stats: GpsdStats = { connects: 0, disconnects: 0, tpv: 0, att: 0, unusable: 0 };
   private socket: Socket | null = null;
   private linkState: LinkState = { state: 'down', sinceMs: Date.now(), detail: 'not connected yet' };
@@ -38,10 +42,33 @@ export class GpsdPositionSource implements PositionSource {
   private closed = false;
   private buffered = '';
   private sky: { hdop: number | null; satellites: number | null } = { hdop: null, satellites: null };
+  private readonly monitor: TelemetryMonitor;
+  /** Arrival minus TPV time, smallest over a sliding window: this computer's clock against GPS time. */
+  private readonly gpsClock = new BootClock();
+  private gpsTimeSeen = false;
 
   constructor(private readonly options: GpsdPositionSourceOptions) {
     this.track = new Track(options.track);
+    this.monitor = new TelemetryMonitor(this.track);
     this.delayMs = options.reconnectMinMs;
+  }
+
+  health(): PositionHealth {
+    return {
+      type: 'gpsd',
+      input: 'tcp',
+      link: this.linkState.state,
+      linkDetail: this.linkState.detail,
+      linkLosses: this.stats.disconnects,
+      ...this.monitor.snapshot(),
+      garbled: this.stats.unusable,
+      droppedPackets: null,
+    };
+  }
+
+  gpsTime(): GpsTimeReference | null {
+    const offset = this.gpsClock.offsetMs;
+    return this.gpsTimeSeen && offset !== null ? { systemMinusGpsMs: offset, from: 'gpsd TPV time' } : null;
   }
 
   /** Starts connecting; resolves after the first attempt, connected or not (gpsd may come up later). */
@@ -147,6 +174,11 @@ export class GpsdPositionSource implements PositionSource {
         }
         this.stats.tpv++;
         const mode = num('mode') ?? 0;
+        // Without a fix a receiver's time may still be its own guess: only fixes measure this clock.
+        if (mode >= 2) {
+          this.gpsClock.observe(timeMs, Date.now());
+          this.gpsTimeSeen = true;
+        }
         const lat = num('lat');
         const lon = num('lon');
         const speedMps = num('speed');

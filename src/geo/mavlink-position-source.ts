@@ -1,19 +1,20 @@
-// Position source reading MAVLink v1/v2 telemetry over UDP (e.g. from mavlink-router), or a recorded .tlog (replays and tests).
+// Position source reading MAVLink v1/v2 telemetry over UDP (e.g. from mavlink-router) or a serial device, or a recorded .tlog (replays and tests).
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '../platform/logger.js';
 import { emptyScanStats, scanPackets, type MavlinkScanStats } from './mavlink-packet.js';
 import { MavlinkTelemetry, type ArmingChange, type MavlinkTelemetryStats } from './mavlink-telemetry.js';
+import type { GpsTimeReference } from './position-source.js';
+import type { PositionHealth } from './telemetry-health.js';
 import { emptyTlogStats, readTlog, type TlogStats } from './tlog-reader.js';
 import type { TrackOptions } from './track.js';
 import type { LinkState } from './track-lookup.js';
 import { linkFromSilence, listenUdpTelemetry } from './udp-telemetry-input.js';
 import { UdpTrackPositionSource } from './udp-track-position-source.js';
 
-/** Beyond this, the system clock and the autopilot's GPS time disagree enough to warn. */
-const CLOCK_WARN_MS = 1_000;
-
 export type MavlinkInput =
   | { type: 'udp'; host: string; port: number }
+  /** The flight controller's TELEM port (or a USB link), 8N1 at baudRate. */
+  | { type: 'serial'; path: string; baudRate: number }
   /** A whole ground-station log read at open; its record times stand in for arrival times. */
   | { type: 'tlog'; path: string };
 
@@ -21,7 +22,7 @@ export interface MavlinkPositionSourceOptions {
   input: MavlinkInput;
   track: TrackOptions;
   waitForSampleMs: number;
-  /** UDP: no packet from the vehicle for this long makes the link "down". */
+  /** UDP and serial: no packet from the vehicle for this long makes the link "down". */
   linkTimeoutMs: number;
   /** The vehicle to follow, 0 = the first autopilot heard (see MavlinkTelemetryOptions). */
   systemId: number;
@@ -31,14 +32,20 @@ export interface MavlinkPositionSourceOptions {
   logger?: Logger;
 }
 
+/** A serial stream with no packet start in this many bytes is not MAVLink (a packet is at most 280 bytes). */
+const MAX_STREAM_TAIL = 1_024;
+
 export class MavlinkPositionSource extends UdpTrackPositionSource {
+  /** Boot times are mapped onto this computer's clock by arrival: the track is on the clock frames are stamped with. */
+  readonly trackClock = 'system' as const;
   readonly telemetry: MavlinkTelemetry;
   readonly packetStats: MavlinkScanStats = emptyScanStats();
   readonly tlogStats: TlogStats = emptyTlogStats();
-  private lastVehicleMs: number | null = null;
-  /** Times the vehicle fell silent for longer than linkTimeoutMs and then came back. */
-  private linkLosses = 0;
-  private clockChecked = false;
+  /** Every arming change so far (a few per flight), for observers that subscribe after the source opened. */
+  readonly armingChanges: ArmingChange[] = [];
+  private readonly armingListeners = new Set<(change: ArmingChange) => void>();
+  /** Bytes of a packet cut by the end of a serial read, kept for the next one. */
+  private tail: Buffer = Buffer.alloc(0);
 
   private constructor(private readonly options: MavlinkPositionSourceOptions) {
     super('mavlink', options);
@@ -47,7 +54,9 @@ export class MavlinkPositionSource extends UdpTrackPositionSource {
       { systemId: options.systemId, componentId: options.componentId },
       (change) => {
         options.logger?.info({ ...change, at: new Date(change.atMs).toISOString() }, change.armed ? 'vehicle armed' : 'vehicle disarmed');
+        this.armingChanges.push(change);
         options.onArming?.(change);
+        for (const listener of this.armingListeners) listener(change);
       },
     );
   }
@@ -66,11 +75,19 @@ export class MavlinkPositionSource extends UdpTrackPositionSource {
       if (source.tlogStats.records === 0) {
         throw new Error(`position.mavlink.path: ${input.path} holds no MAVLink packets with a valid checksum; expected a .tlog (8-byte time + packet records)`);
       }
+    } else if (input.type === 'serial') {
+      await source.openSerial(input, 'position.mavlink', 'MAVLink', (bytes, receivedMs) => source.streamed(bytes, receivedMs), options.logger);
     } else {
       await source.listen(input.host, input.port);
     }
     options.logger?.info({ input, stats: source.stats }, 'MAVLink position source open');
     return source;
+  }
+
+  observeArming(listener: (change: ArmingChange) => void): () => void {
+    for (const change of this.armingChanges) listener(change);
+    this.armingListeners.add(listener);
+    return () => this.armingListeners.delete(listener);
   }
 
   get stats(): MavlinkTelemetryStats & {
@@ -94,11 +111,30 @@ export class MavlinkPositionSource extends UdpTrackPositionSource {
   }
 
   get link(): LinkState {
-    if (this.options.input.type === 'tlog') return { state: 'up', sinceMs: this.openedMs, detail: 'tlog file' };
-    return linkFromSilence(this.lastVehicleMs, this.openedMs, this.options.linkTimeoutMs, {
+    const input = this.options.input;
+    if (input.type === 'tlog') return { state: 'up', sinceMs: this.openedMs, detail: 'tlog file' };
+    const unplugged = this.serialDown();
+    if (unplugged) return unplugged;
+    return linkFromSilence(this.lastDataMs, this.openedMs, this.options.linkTimeoutMs, {
       nothingYet: 'no MAVLink packet from the vehicle received yet',
       silentFor: (ms) => `no MAVLink packet from vehicle ${this.telemetry.vehicle} for ${ms} ms`,
     });
+  }
+
+  health(): PositionHealth {
+    const health = this.healthWith('mavlink', this.options.input.type, {
+      garbled: this.packetStats.crcErrors + this.tlogStats.unverified,
+      droppedPackets: this.telemetry.stats.seqGaps,
+    });
+    // GLOBAL_POSITION_INT carries no fix quality; the last GPS_RAW_INT does.
+    const gps = this.telemetry.gpsQuality;
+    return gps ? { ...health, fixType: gps.fixType, hdop: gps.hdop, satellites: gps.satellites } : health;
+  }
+
+  /** From SYSTEM_TIME received live (a .tlog's record times are the ground station's clock, not this one). */
+  gpsTime(): GpsTimeReference | null {
+    const offset = this.telemetry.systemMinusGpsMs;
+    return this.options.input.type === 'tlog' || offset === null ? null : { systemMinusGpsMs: offset, from: 'MAVLink SYSTEM_TIME' };
   }
 
   private async listen(host: string, port: number): Promise<void> {
@@ -114,28 +150,25 @@ export class MavlinkPositionSource extends UdpTrackPositionSource {
 
   /** One datagram: whole packets only (UDP never splits one), so an incomplete tail is dropped, not kept. */
   datagram(bytes: Buffer, receivedMs: number): void {
-    let vehicle = false;
-    scanPackets(bytes, (packet) => (vehicle = this.telemetry.handle(packet, receivedMs) || vehicle), this.packetStats);
-    if (!vehicle) return;
-    const silentMs = this.lastVehicleMs === null ? null : receivedMs - this.lastVehicleMs;
-    if (silentMs === null || silentMs > this.options.linkTimeoutMs) {
-      if (silentMs !== null) this.linkLosses++;
-      this.options.logger?.info({ vehicle: this.telemetry.vehicle, silentMs }, 'MAVLink link up');
-    }
-    this.lastVehicleMs = receivedMs;
-    this.checkClock();
+    this.packets(bytes, receivedMs);
   }
 
-  /** Once GPS time is known: says how far the clock that stamps frames is off it (capturedAt is off as much). */
-  private checkClock(): void {
-    const offMs = this.telemetry.systemMinusGpsMs;
-    if (this.clockChecked || offMs === null) return;
-    this.clockChecked = true;
-    const at = { systemMinusGpsMs: Math.round(offMs) };
-    if (Math.abs(offMs) > CLOCK_WARN_MS) {
-      this.options.logger?.warn(at, `system clock is ${(offMs / 1000).toFixed(1)} s off the autopilot's GPS time: capturedAt is off as much (positions still match frames); synchronise the clock (chrony with gpsd, or NTP)`);
-    } else {
-      this.options.logger?.info(at, "system clock agrees with the autopilot's GPS time");
+  /** A serial read: packets may be cut anywhere, so the incomplete end waits for the next read. */
+  private streamed(bytes: Buffer, receivedMs: number): void {
+    const buf = this.tail.length > 0 ? Buffer.concat([this.tail, bytes]) : bytes;
+    const incomplete = this.packets(buf, receivedMs);
+    this.tail = incomplete > 0 && incomplete <= MAX_STREAM_TAIL ? Buffer.from(buf.subarray(buf.length - incomplete)) : Buffer.alloc(0);
+  }
+
+  /** Scans bytes for packets; returns how many bytes at the end belong to an incomplete packet. */
+  private packets(bytes: Buffer, receivedMs: number): number {
+    let vehicle = false;
+    const incomplete = scanPackets(bytes, (packet) => (vehicle = this.telemetry.handle(packet, receivedMs) || vehicle), this.packetStats);
+    if (vehicle) {
+      const first = this.lastDataMs === null;
+      const silentMs = this.dataArrived(receivedMs, this.options.linkTimeoutMs);
+      if (first || silentMs !== null) this.options.logger?.info({ vehicle: this.telemetry.vehicle, silentMs }, 'MAVLink link up');
     }
+    return incomplete;
   }
 }

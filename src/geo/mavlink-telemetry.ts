@@ -1,4 +1,4 @@
-// Turns one vehicle's MAVLink telemetry (position, GPS quality, attitude, arming, GPS time) into track samples on the receiver's clock.
+// Turns one vehicle's MAVLink telemetry (position, GPS quality, attitude, gimbal, arming, GPS time) into track samples on the receiver's clock.
 import { common, minimal } from 'node-mavlink';
 import { BootClock, type BootClockOptions } from './mavlink-boot-clock.js';
 import { decodePacket, type MavlinkPacket } from './mavlink-packet.js';
@@ -10,11 +10,15 @@ const MSG = {
   GPS_RAW_INT: 24,
   ATTITUDE: 30,
   GLOBAL_POSITION_INT: 33,
+  GIMBAL_DEVICE_ATTITUDE_STATUS: 285,
 } as const;
 
 const MAV_AUTOPILOT_INVALID = 8;
 const MAV_TYPE_GCS = 6;
 const MAV_MODE_FLAG_SAFETY_ARMED = 128;
+const GIMBAL_DEVICE_FLAGS_YAW_LOCK = 16;
+const GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME = 32;
+const GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME = 64;
 const UINT16_UNKNOWN = 65535;
 const UINT8_UNKNOWN = 255;
 const RAD = 180 / Math.PI;
@@ -47,9 +51,13 @@ export interface MavlinkTelemetryStats {
   attitude: number;
   systemTime: number;
   heartbeats: number;
-  /** Packets from other systems or components (the GCS, a radio, a gimbal): not part of the vehicle's track. */
+  /** GIMBAL_DEVICE_ATTITUDE_STATUS from the vehicle's system (any component: the gimbal sends as its own). */
+  gimbal: number;
+  /** Packets from other systems or components (the GCS, a radio): not part of the vehicle's track. */
   otherSenders: number;
   autopilotReboots: number;
+  /** Packets missing from the vehicle's sequence numbers (lost on the link, or arriving out of order). */
+  seqGaps: number;
 }
 
 interface GpsQuality {
@@ -74,9 +82,15 @@ export class MavlinkTelemetry {
     attitude: 0,
     systemTime: 0,
     heartbeats: 0,
+    gimbal: 0,
     otherSenders: 0,
     autopilotReboots: 0,
+    seqGaps: 0,
   };
+  /** The vehicle's last GPS_RAW_INT quality (fix type 0-3, hdop, satellites); null before the first. */
+  get gpsQuality(): { fixType: number; hdop: number | null; satellites: number | null } | null {
+    return this.gps ? { fixType: positionFixType(this.gps.fixType), hdop: this.gps.hdop, satellites: this.gps.satellites } : null;
+  }
   /** The vehicle's arming state from its last HEARTBEAT; null before the first. */
   armed: boolean | null = null;
   /** GPS time minus time_boot_ms, from SYSTEM_TIME (exact: both stamped by the autopilot); null without GPS time. */
@@ -84,6 +98,8 @@ export class MavlinkTelemetry {
   private sysid: number;
   private compid: number;
   private gps: GpsQuality | null = null;
+  private lastSeq: number | null = null;
+  private readonly gimbalClock: BootClock;
 
   constructor(
     private readonly track: Track,
@@ -93,6 +109,7 @@ export class MavlinkTelemetry {
     this.sysid = options.systemId;
     this.compid = options.componentId;
     this.clock = new BootClock(options.clock);
+    this.gimbalClock = new BootClock(options.clock);
   }
 
   /** The followed vehicle as "sysid/compid", or null before it is known. */
@@ -111,12 +128,46 @@ export class MavlinkTelemetry {
 
   /** One checked packet and when it arrived (receiver's clock, or the .tlog record time); false when not from the vehicle. */
   handle(packet: MavlinkPacket, receivedMs: number): boolean {
+    if (packet.msgid === MSG.GIMBAL_DEVICE_ATTITUDE_STATUS && this.sysid !== 0 && packet.sysid === this.sysid) {
+      this.gimbal(decodePacket(packet) as common.GimbalDeviceAttitudeStatus, receivedMs);
+      return true;
+    }
     if (!this.isVehicle(packet)) {
       this.stats.otherSenders++;
       return false;
     }
+    this.countSeq(packet.seq);
     this.message(packet, receivedMs);
     return true;
+  }
+
+  /** Sequence numbers count up by one per packet (mod 256): a jump forward is that many packets missing. */
+  private countSeq(seq: number): void {
+    if (this.lastSeq !== null) {
+      const gap = (seq - this.lastSeq - 1) & 0xff;
+      // 255 is a repeat; a jump of half the range or more is a late packet (reordering), not a loss.
+      if (gap === 255 || gap >= 128) return;
+      this.stats.seqGaps += gap;
+    }
+    this.lastSeq = seq;
+  }
+
+  private gimbal(m: common.GimbalDeviceAttitudeStatus, receivedMs: number): void {
+    this.stats.gimbal++;
+    const flags = m.flags as number;
+    // MAVLink: the explicit frame flags win; without them, YAW_LOCK means earth frame (older gimbals).
+    const earth =
+      (flags & GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME) !== 0 ||
+      ((flags & GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME) === 0 && (flags & GIMBAL_DEVICE_FLAGS_YAW_LOCK) !== 0);
+    const q = [...m.q].slice(0, 4) as [number, number, number, number];
+    // A gimbal device has its own boot time (it is its own component): mapped by its own clock; 0 = as old as its arrival.
+    let timeMs = receivedMs;
+    if (m.timeBootMs > 0) {
+      this.gimbalClock.observe(m.timeBootMs, receivedMs);
+      timeMs = this.gimbalClock.toWallMs(m.timeBootMs) as number;
+    }
+    const deltaYaw = Number.isFinite(m.deltaYaw) ? (m.deltaYaw * RAD + 360) % 360 : null;
+    this.track.addGimbal({ timeMs, q, yawFrame: earth ? 'earth' : 'vehicle', vehicleYawDeg: earth ? null : deltaYaw });
   }
 
   private message(packet: MavlinkPacket, receivedMs: number): void {

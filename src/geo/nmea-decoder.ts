@@ -61,6 +61,11 @@ export class NmeaDecoder {
     private readonly options: NmeaDecoderOptions = {},
   ) {}
 
+  /** True once an RMC or ZDA gave the date: sample times are then GPS time, not partly the caller's clock. */
+  get dated(): boolean {
+    return this.dateMs !== null;
+  }
+
   /** Feeds one line (comments and blank lines are skipped). */
   line(raw: string): void {
     const text = raw.trim();

@@ -52,6 +52,8 @@ export async function lookupOnTrack(
       sampleAgeMs: f.sampleAgeMs,
       courseDeg: f.courseDeg,
       attitude: f.attitude,
+      // Only when there is one: results of sources without a gimbal look the same whatever the source.
+      ...(f.gimbal ? { gimbal: f.gimbal } : {}),
     },
   };
 }

@@ -1,5 +1,6 @@
 // A bounded, time-indexed track of telemetry samples that answers "where, and how oriented, at time t" by interpolation.
 import { angleDiffDeg, wrap180 } from './angles.js';
+import { gimbalEarthAttitude, nlerpQuaternion, type GimbalYawFrame, type Quaternion } from './gimbal-attitude.js';
 
 export interface Attitude {
   rollDeg: number;
@@ -30,6 +31,15 @@ export interface AttitudeSample extends Attitude {
   timeMs: number;
 }
 
+/** A camera gimbal's attitude (GIMBAL_DEVICE_ATTITUDE_STATUS): roll and pitch to the horizon, yaw per `yawFrame`. */
+export interface GimbalSample {
+  timeMs: number;
+  q: Quaternion;
+  yawFrame: GimbalYawFrame;
+  /** The vehicle's heading as the gimbal saw it (MAVLink delta_yaw), degrees; null when not reported. */
+  vehicleYawDeg: number | null;
+}
+
 export interface TrackOptions {
   /** Past the newest (or before the oldest) sample, answer for at most this long; beyond it the track is stale. */
   maxExtrapolationMs: number;
@@ -39,6 +49,8 @@ export interface TrackOptions {
   retentionMs: number;
   /** ...and never more than this many are kept, whatever their times. */
   maxSamples: number;
+  /** A gimbal attitude further than this from the frame's time is not used (the mount angles are); default 1000, 0 = never. */
+  gimbalMaxAgeMs?: number;
 }
 
 export const DEFAULT_TRACK_OPTIONS: TrackOptions = {
@@ -59,6 +71,8 @@ export interface TrackFix {
   courseDeg: number | null;
   /** Interpolated vehicle attitude at the same time, when the source reports one. */
   attitude: Attitude | null;
+  /** The camera gimbal's attitude in the earth frame at the same time, when one is reported and fresh. */
+  gimbal: Attitude | null;
   /** Distance in time to the nearest position sample used. */
   sampleAgeMs: number;
 }
@@ -136,6 +150,7 @@ export class Track {
   private readonly options: TrackOptions;
   private readonly fixes: TimeRing<FixSample>;
   private readonly attitudes: TimeRing<AttitudeSample>;
+  private readonly gimbals: TimeRing<GimbalSample>;
   private waiters: Array<{ timeMs: number; resolve: () => void; timer: NodeJS.Timeout }> = [];
   private readonly observers = new Set<(s: TrackSample) => void>();
   /** How often the time line jumped backwards and the track restarted. */
@@ -145,6 +160,7 @@ export class Track {
     this.options = { ...DEFAULT_TRACK_OPTIONS, ...options };
     this.fixes = new TimeRing(this.options);
     this.attitudes = new TimeRing(this.options);
+    this.gimbals = new TimeRing(this.options);
   }
 
   get size(): number {
@@ -174,6 +190,7 @@ export class Track {
     if (this.fixes.add(sample) === 'reset') {
       this.resets++;
       this.attitudes.items.length = 0;
+      this.gimbals.items.length = 0;
     }
     for (const o of this.observers) o({ kind: 'fix', sample });
     this.wake();
@@ -190,6 +207,12 @@ export class Track {
     };
     this.attitudes.add(normalised);
     for (const o of this.observers) o({ kind: 'attitude', sample: normalised });
+  }
+
+  /** A gimbal attitude sample (not passed to observers: the recording format keeps vehicle telemetry only). */
+  addGimbal(sample: GimbalSample): void {
+    if (!Number.isFinite(sample.timeMs) || sample.q.some((c) => !Number.isFinite(c))) return;
+    this.gimbals.add(sample);
   }
 
   /**
@@ -269,7 +292,7 @@ export class Track {
               before.courseDeg !== null && after.courseDeg !== null
                 ? (lerpAngle(before.courseDeg, after.courseDeg, f) + 360) % 360
                 : nearest.courseDeg,
-            attitude: this.attitudeAt(t),
+            ...this.orientationAt(t),
             sampleAgeMs: Math.abs(t - nearest.timeMs),
           },
         };
@@ -306,7 +329,7 @@ export class Track {
       hdop: sample.hdop,
       satellites: sample.satellites,
       courseDeg: sample.courseDeg,
-      attitude: this.attitudeAt(t),
+      ...this.orientationAt(t),
       sampleAgeMs: Math.abs(t - sample.timeMs),
     };
   }
@@ -324,6 +347,38 @@ export class Track {
     out.altMslM = lerpNullable(a.altMslM, b.altMslM, f);
     out.altAglM = lerpNullable(a.altAglM, b.altAglM, f);
     return out;
+  }
+
+  /** The vehicle's attitude and the gimbal's (earth frame) at t: the gimbal's yaw may be relative to the vehicle's. */
+  private orientationAt(t: number): { attitude: Attitude | null; gimbal: Attitude | null } {
+    const attitude = this.attitudeAt(t);
+    const g = this.gimbalAt(t);
+    if (!g) return { attitude, gimbal: null };
+    return { attitude, gimbal: gimbalEarthAttitude(g.q, g.yawFrame, attitude?.yawDeg ?? g.vehicleYawDeg) };
+  }
+
+  /** The gimbal quaternion at t: interpolated between samples around it, else the nearest within gimbalMaxAgeMs. */
+  gimbalAt(t: number): GimbalSample | null {
+    const maxAgeMs = this.options.gimbalMaxAgeMs ?? 1_000;
+    const items = this.gimbals.items;
+    if (items.length === 0 || maxAgeMs <= 0) return null;
+    const i = this.gimbals.firstAtOrAfter(t);
+    const after = items[i];
+    const before = after?.timeMs === t ? after : items[i - 1];
+    if (before && after && before !== after && before.yawFrame === after.yawFrame && after.timeMs - before.timeMs <= 2 * maxAgeMs) {
+      const f = (t - before.timeMs) / (after.timeMs - before.timeMs);
+      const yaws = before.vehicleYawDeg !== null && after.vehicleYawDeg !== null;
+      return {
+        timeMs: t,
+        q: nlerpQuaternion(before.q, after.q, f),
+        yawFrame: before.yawFrame,
+        vehicleYawDeg: yaws ? (lerpAngle(before.vehicleYawDeg as number, after.vehicleYawDeg as number, f) + 360) % 360 : null,
+      };
+    }
+    const nearest = [before, after]
+      .filter((s): s is GimbalSample => s !== undefined)
+      .sort((a, b) => Math.abs(t - a.timeMs) - Math.abs(t - b.timeMs))[0];
+    return nearest && Math.abs(t - nearest.timeMs) <= maxAgeMs ? nearest : null;
   }
 
   /** Attitude at t, interpolated on the circle; null when none is close enough. */

@@ -69,6 +69,44 @@ export function inputImageSize(input: Pick<ModelInput, 'layout' | 'shape'>): { h
   return input.layout === 'NCHW' ? { heightPx: input.shape[2], widthPx: input.shape[3] } : { heightPx: input.shape[1], widthPx: input.shape[2] };
 }
 
+/** A confusion matrix: rows are true classes, columns predicted ones, in the labels file's order. */
+const ConfusionSchema = z.array(z.array(z.number().int().nonnegative()));
+
+/** How a classifier head was fitted on frozen backbone features: written by `fieldeye train-head`, so the head's accuracy travels with the model. */
+export const HeadInfoSchema = z.strictObject({
+  method: z.literal('multinomial-logistic-regression'),
+  /** The labels in output order (also in labelsFile), so the confusion matrix reads on its own. */
+  classes: z.array(z.string().min(1)).min(2),
+  /** sha256 of the backbone model whose head was replaced. */
+  backboneSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The pooled feature tensor the head reads, and its width. */
+  featureTensor: z.string().min(1),
+  features: z.number().int().positive(),
+  /** L2 penalty on the standardised-feature weights. */
+  l2: z.number().positive(),
+  /** Seed of the stratified hold-out split. */
+  seed: z.number().int().nonnegative(),
+  /** Share of each class's frames held out. */
+  holdout: z.number().gte(0).lt(1),
+  preprocess: z.enum(['fast', 'exact']),
+  data: z.strictObject({
+    kind: z.enum(['folder', 'flight']),
+    /** Folder name only (no machine paths in cards). */
+    source: z.string(),
+    frames: z.number().int().positive(),
+    /** sha256 over the frames' names and bytes, in order. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
+  trainFrames: z.number().int().positive(),
+  optimiser: z.strictObject({ name: z.literal('L-BFGS'), iterations: z.number().int().nonnegative(), converged: z.boolean(), loss: z.number() }),
+  /** Training-set accuracy, for comparison with the held-out figure. */
+  trainAccuracy: z.number().min(0).max(1),
+  /** Null when --holdout 0 left nothing to measure on. */
+  heldOut: z.strictObject({ frames: z.number().int().positive(), accuracy: z.number().min(0).max(1), confusion: ConfusionSchema }).nullable(),
+});
+
+export type HeadInfo = z.infer<typeof HeadInfoSchema>;
+
 export const ModelCardSchema = z.strictObject({
   cardVersion: z.literal(1),
   name: z.string().min(1),
@@ -87,6 +125,8 @@ export const ModelCardSchema = z.strictObject({
   parameters: z.number().int().nonnegative().optional(),
   /** Present on models written by `fieldeye quantize`. */
   quantization: QuantizationInfoSchema.optional(),
+  /** Present on models written by `fieldeye train-head` (and kept by `fieldeye quantize`). */
+  head: HeadInfoSchema.optional(),
   provenance: z.string(),
   createdAt: z.string(),
 });

@@ -11,10 +11,12 @@ import { topK } from '../vision/top-k.js';
 import { RESULT_SCHEMA_VERSION, type Result } from '../publish/result-schema.js';
 import type { Sink } from '../publish/sink.js';
 import type { Logger } from '../platform/logger.js';
+import type { ResultClock } from '../platform/clock-reference.js';
 import { PipelineMetrics, type PipelineSummary } from './metrics.js';
 
 export interface PipelineIdentity {
   droneId: string;
+  /** The flight id of frames that carry none of their own (a run not split by arming). */
   flightId: string;
   model: Result['model'];
 }
@@ -40,12 +42,16 @@ export interface PipelineDeps {
   signal?: AbortSignal;
   /** A live source's drop counters (FrameSource.dropCounts), when the source was wrapped and lost the method. */
   drops?: () => Readonly<Record<string, number>>;
+  /** The time a result states for its frame and the clock it is on (ClockReference.stamp); default: the frame's own time. */
+  stamp?: (frame: Frame) => { capturedAtMs: number; clock: ResultClock };
 }
 
 interface Prepared {
   frame: Frame;
   startedMs: number;
   pre: Preprocessed;
+  /** Taken when the lookup starts, so the stated time and the looked-up time use the same clock offset. */
+  stamped: { capturedAtMs: number; clock?: ResultClock };
   /** Still pending: a live lookup may wait for the fix after the frame, which must not hold up inference. */
   where: Promise<PositionLookup>;
 }
@@ -77,6 +83,7 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
   const prepare = async (frame: Frame): Promise<Prepared | null> => {
     const startedMs = performance.now();
     let pre: Preprocessed;
+    const stamped = deps.stamp?.(frame) ?? { capturedAtMs: frame.capturedAtMs };
     const where = deps.position.positionFor(frame).catch(
       (err: Error): PositionLookup => ({ position: null, reason: `position lookup failed: ${err.message}` }),
     );
@@ -87,7 +94,7 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
       stageLog.preprocess.error({ seq: frame.seq, frame: frame.name, err: (err as Error).message }, 'frame skipped');
       return null;
     }
-    return { frame, startedMs, pre, where };
+    return { frame, startedMs, pre, stamped, where };
   };
 
   const classify = async (p: Prepared): Promise<Classification | null> => {
@@ -115,10 +122,11 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     const result: Result = {
       schemaVersion: RESULT_SCHEMA_VERSION,
       droneId: identity.droneId,
-      flightId: identity.flightId,
+      flightId: p.frame.flightId ?? identity.flightId,
       seq: p.frame.seq,
-      capturedAt: new Date(p.frame.capturedAtMs).toISOString(),
+      capturedAt: new Date(p.stamped.capturedAtMs).toISOString(),
       timeSource: p.frame.timeSource,
+      ...(p.stamped.clock ? { clock: p.stamped.clock } : {}),
       frame: { name: p.frame.name },
       position: where.position,
       positionReason: where.position ? null : where.reason,

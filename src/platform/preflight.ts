@@ -9,9 +9,9 @@ import { readSocTemperatureC, readThrottleFlags, type ThrottleFlags } from './th
 import { RpicamFrameSource } from '../capture/rpicam-frame-source.js';
 import { ImagesFrameSource } from '../capture/images-frame-source.js';
 import { createPositionSource } from '../geo/create-position-source.js';
-import { MqttSink } from '../publish/mqtt-sink.js';
+import { BrokerProbe } from '../publish/broker-probe.js';
 import { mqttSinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
-import { resolveModel } from '../app.js';
+import { resolveModel } from '../vision/resolve-model.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -144,19 +144,27 @@ async function checkClock(config: Config, probe: Partial<ClockSyncProbe>): Promi
   return { name: 'clock', status: 'warn', detail: `${sync.evidence}; check the clock is synchronised (NTP or gpsd + chrony)` };
 }
 
-async function checkBroker(config: Config, secrets: Secrets, logger: Logger): Promise<{ check: PreflightCheck; sink: MqttSink | null }> {
+/**
+ * A plain connection to the configured broker (no Last Will, nothing published by itself), under its own client
+ * id so it never takes over the session of a running fieldeye. Used by the check and by `preflight --publish`.
+ */
+export function connectPreflightProbe(config: Config, secrets: Secrets): Promise<BrokerProbe> {
   const mqtt = config.sinks.mqtt;
-  if (!mqtt.enabled) return { check: { name: 'broker', status: 'ok', detail: 'sinks.mqtt.enabled is false: nothing to reach' }, sink: null };
-  if (mqtt.url === '') {
-    return { check: { name: 'broker', status: 'ok', detail: 'sinks.mqtt.url is "": the embedded broker starts with the flight' }, sink: null };
-  }
+  const options = mqttSinkOptionsFrom(config, secrets, mqtt.url, mqtt.protocolVersion);
+  return BrokerProbe.connect({ ...options, clientId: `${options.clientId}-preflight` });
+}
+
+/** Connect and end cleanly: a preflight must not tell ground stations the drone went online or offline. */
+async function checkBroker(config: Config, secrets: Secrets): Promise<PreflightCheck> {
+  const mqtt = config.sinks.mqtt;
+  if (!mqtt.enabled) return { name: 'broker', status: 'ok', detail: 'sinks.mqtt.enabled is false: nothing to reach' };
+  if (mqtt.url === '') return { name: 'broker', status: 'ok', detail: 'sinks.mqtt.url is "": the embedded broker starts with the flight' };
   try {
-    const options = mqttSinkOptionsFrom(config, secrets, mqtt.url, mqtt.protocolVersion);
-    // Its own client id, so a preflight never takes the session of a running fieldeye.
-    const sink = await MqttSink.connect({ ...options, clientId: `${options.clientId}-preflight` }, logger);
-    return { check: { name: 'broker', status: 'ok', detail: `connected to ${mqtt.url.replace(/\/\/[^@/]*@/, '//')}` }, sink };
+    const probe = await connectPreflightProbe(config, secrets);
+    await probe.end();
+    return { name: 'broker', status: 'ok', detail: probe.describe() };
   } catch (err) {
-    return { check: { name: 'broker', status: 'fail', detail: message(err) }, sink: null };
+    return { name: 'broker', status: 'fail', detail: message(err) };
   }
 }
 
@@ -213,32 +221,28 @@ async function checkTemperature(config: Config, readThrottle: () => Promise<Thro
   return { name: 'temperature', status: 'ok', detail: `SoC at ${temperatureC.toFixed(1)} °C (below ${highC} °C)` };
 }
 
-/**
- * Runs every check; independent ones at the same time so a preflight takes as long as its slowest check.
- * The broker connection stays open for `publish` and is closed by the returned close().
- */
+/** Runs every check; independent ones at the same time so a preflight takes as long as its slowest check. */
 export async function runPreflight(
   config: Config,
   secrets: Secrets,
   logger: Logger,
   deps: PreflightDeps = {},
-): Promise<{ report: PreflightReport; broker: MqttSink | null }> {
+): Promise<PreflightReport> {
   const readThrottle = deps.readThrottle ?? (() => readThrottleFlags());
   const [camera, model, gps, clock, broker, disk, temperature] = await Promise.all([
     checkCamera(config, logger.child({ check: 'camera' })),
     checkModel(config, logger.child({ check: 'model' })),
     checkGps(config, logger.child({ check: 'gps' })),
     checkClock(config, deps.clockProbe ?? {}),
-    checkBroker(config, secrets, logger.child({ check: 'broker' })),
+    checkBroker(config, secrets),
     checkDisk(config),
     checkTemperature(config, readThrottle),
   ]);
-  const checks = [camera, model, gps, clock, broker.check, disk, temperature];
-  const report: PreflightReport = {
+  const checks = [camera, model, gps, clock, broker, disk, temperature];
+  return {
     droneId: config.droneId,
     checkedAt: new Date().toISOString(),
     go: checks.every((c) => c.status !== 'fail'),
     checks,
   };
-  return { report, broker: broker.sink };
 }

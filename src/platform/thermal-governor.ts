@@ -43,6 +43,12 @@ export class ThermalGovernor {
     return this.dropped;
   }
 
+  /** For the health report: whether frames are capped now, at what rate, and what the cap has dropped. */
+  health(): { capped: boolean; fpsLimit: number | null; droppedFrames: number } {
+    const capped = this.policy.state === 'reduced';
+    return { capped, fpsLimit: capped ? this.options.config.reducedFps : null, droppedFrames: this.dropped };
+  }
+
   /** One reading and, when the policy says so, a transition; the periodic timer calls this. */
   async check(): Promise<void> {
     const [temperatureC, flags] = await Promise.all([readSocTemperatureC(this.options.config.sysfsRoot), this.readThrottle()]);

@@ -32,6 +32,9 @@ export interface FlightDocumentInput {
   droneId: string;
   flightId: string;
   startedAtMs: number;
+  /** Default: run (one flight per run), open. */
+  kind?: Flight['kind'];
+  endedAtMs?: number | null;
   card: ModelCard;
   modelSha256: string;
   classes: number;
@@ -44,6 +47,8 @@ export function buildFlightDocument(input: FlightDocumentInput): Flight {
     droneId: input.droneId,
     flightId: input.flightId,
     startedAt: new Date(input.startedAtMs).toISOString(),
+    kind: input.kind ?? 'run',
+    endedAt: input.endedAtMs == null ? null : new Date(input.endedAtMs).toISOString(),
     model: {
       name: input.card.name,
       architecture: input.card.architecture,

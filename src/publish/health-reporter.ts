@@ -1,13 +1,14 @@
-// Publishes the `health` document every few seconds while the link is up: rates, latency, drops, outbox state, CPU temperature.
+// Publishes the `health` document every few seconds while the link is up: rates, latency, drops, outbox state, temperature and throttling.
 import type { Logger } from '../platform/logger.js';
-import { readSocTemperatureC, readThrottleFlags } from '../platform/thermal.js';
+import { readSocTemperatureC, readThrottleFlags, type ThrottleFlags } from '../platform/thermal.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import { HEALTH_SCHEMA_VERSION, HealthSchema, type Health } from './health-schema.js';
 import type { OutboxMqttSinkStats } from './outbox-mqtt-sink.js';
 
 export interface HealthReporterDeps {
   droneId: string;
-  flightId: string;
+  /** The flight results are published under now (a getter when arming splits the run into flights). */
+  flightId: string | (() => string);
   intervalS: number;
   metrics: PipelineMetrics;
   outboxStats: () => OutboxMqttSinkStats;
@@ -17,10 +18,18 @@ export interface HealthReporterDeps {
   logger: Logger;
   now?: () => number;
   cpuTempC?: () => Promise<number | null>;
-  /** Firmware throttle bits; default: vcgencmd where it exists. */
-  throttled?: () => Promise<number | null>;
+  /** Firmware throttle flags; default: vcgencmd where it exists. */
+  throttle?: () => Promise<ThrottleFlags | null>;
+  /** The thermal governor's state, when one runs (live camera, thermal.enabled). */
+  thermalGovernor?: () => NonNullable<Health['thermal']>['governor'];
   /** The live camera's state, when the source is a camera. */
   camera?: () => Health['camera'];
+  /** The live position source's telemetry state. */
+  position?: () => Health['position'];
+  /** The clock results are stamped with. */
+  clock?: () => Health['clock'];
+  /** The model and its precision choice (fixed for the run). */
+  model?: Health['model'];
 }
 
 export interface HealthReporter {
@@ -29,10 +38,17 @@ export interface HealthReporter {
   stop(): void;
 }
 
+/** The raw firmware bits (kept for existing subscribers) and, decoded, next to the governor's state. */
+function thermalHealth(flags: ThrottleFlags | null, governor: NonNullable<Health['thermal']>['governor']): Pick<Health, 'throttled' | 'thermal'> {
+  if (!flags) return { throttled: null, thermal: { firmware: null, governor } };
+  const { raw, ...firmware } = flags;
+  return { throttled: raw, thermal: { firmware, governor } };
+}
+
 export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
   const now = deps.now ?? Date.now;
   const cpuTempC = deps.cpuTempC ?? (() => readSocTemperatureC());
-  const throttled = deps.throttled ?? (() => readThrottleFlags().then((f) => f?.raw ?? null));
+  const throttle = deps.throttle ?? (() => readThrottleFlags());
   let windowStartMs = now();
   let windowFromResult = deps.metrics.results;
 
@@ -47,7 +63,7 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
     const health: Health = {
       schemaVersion: HEALTH_SCHEMA_VERSION,
       droneId: deps.droneId,
-      flightId: deps.flightId,
+      flightId: typeof deps.flightId === 'string' ? deps.flightId : deps.flightId(),
       at: new Date(at).toISOString(),
       windowS,
       fps: windowS > 0 ? window.results / windowS : 0,
@@ -63,8 +79,11 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
       },
       link: deps.linkUp() ? 'up' : 'down',
       cpuTempC: await cpuTempC(),
-      throttled: await throttled(),
+      ...thermalHealth(await throttle(), deps.thermalGovernor?.() ?? null),
       camera: deps.camera?.() ?? null,
+      position: deps.position?.() ?? null,
+      clock: deps.clock?.() ?? null,
+      model: deps.model ?? null,
     };
     HealthSchema.parse(health);
     if (health.link === 'down') return health;

@@ -35,6 +35,35 @@ export const HealthSchema = z.strictObject({
   cpuTempC: z.number().nullable(),
   /** Raspberry Pi firmware throttle bits (`vcgencmd get_throttled`, e.g. 0x50005); null where vcgencmd is absent. */
   throttled: z.number().int().nonnegative().nullable(),
+  /** Thermal state beyond cpuTempC; always sent, optional so reports from earlier versions still validate. */
+  thermal: z
+    .strictObject({
+      /** `throttled` decoded: *Now = at this moment, *Occurred = at some point since boot; null where vcgencmd is absent. */
+      firmware: z
+        .strictObject({
+          underVoltageNow: z.boolean(),
+          freqCappedNow: z.boolean(),
+          throttledNow: z.boolean(),
+          softTempLimitNow: z.boolean(),
+          underVoltageOccurred: z.boolean(),
+          freqCappedOccurred: z.boolean(),
+          throttledOccurred: z.boolean(),
+          softTempLimitOccurred: z.boolean(),
+        })
+        .nullable(),
+      /** fieldeye's own back-off (thermal.*); null when it is not running: not a live camera, or thermal.enabled false. */
+      governor: z
+        .strictObject({
+          /** True from thermal.highC (or firmware throttling) until the SoC cools to thermal.lowC. */
+          capped: z.boolean(),
+          /** Frames per second kept while capped (thermal.reducedFps); null while not capped. */
+          fpsLimit: z.number().positive().nullable(),
+          /** Frames the cap dropped since the flight started. */
+          droppedFrames: z.number().int().nonnegative(),
+        })
+        .nullable(),
+    })
+    .optional(),
   /** The live camera (rpicam source); null for recorded or folder sources. */
   camera: z
     .strictObject({
@@ -45,6 +74,65 @@ export const HealthSchema = z.strictObject({
       restarts: z.number().int().nonnegative(),
     })
     .nullable(),
+  /**
+   * The position source's telemetry (gpsd, nmea, mavlink); null for exif, fixed, none and replays. position and clock
+   * are always sent; optional so reports from earlier versions still validate.
+   */
+  position: z
+    .strictObject({
+      /** The configured position type. */
+      type: z.string(),
+      /** udp | serial | tcp | file | tlog */
+      input: z.string(),
+      link: z.enum(['up', 'down']),
+      /** Why, in words ("receiving", "no NMEA datagram for 4000 ms", "ECONNREFUSED"...). */
+      linkDetail: z.string(),
+      /** Times the link went down and came back (or gpsd reconnected), since the start. */
+      linkLosses: z.number().int().nonnegative(),
+      /** Since the newest position sample arrived, ms; null before the first. */
+      lastSampleAgeMs: z.number().nonnegative().nullable(),
+      /** Position samples per second over the last 10 s. */
+      samplesPerS: z.number().nonnegative(),
+      /** From the newest position sample: 0 no fix, 2 2D, 3 3D; null before the first. */
+      fixType: z.number().int().min(0).max(3).nullable(),
+      satellites: z.number().int().nonnegative().nullable(),
+      hdop: z.number().nonnegative().nullable(),
+      /** Input that failed its checksum or could not be parsed (NMEA sentences, MAVLink packets, gpsd lines), since the start. */
+      garbled: z.number().int().nonnegative(),
+      /** MAVLink: packets missing from the vehicle's sequence numbers (lost or reordered); null for other sources. */
+      droppedPackets: z.number().int().nonnegative().nullable(),
+    })
+    .nullable()
+    .optional(),
+  /** The clock results are stamped with (see the result's `clock`). */
+  clock: z
+    .strictObject({
+      /** The configured reference (clock.reference). */
+      reference: z.enum(['system', 'gps']),
+      /** What live frames are stamped with now: gps once a GPS time offset is known and the reference is gps. */
+      source: z.enum(['system', 'gps', 'frame']),
+      /** Whether the system clock was synchronised (NTP, chrony) at start; null = cannot tell. */
+      synchronised: z.boolean().nullable(),
+      /** System clock minus GPS time, ms, measured from the position source; null without live GPS time. */
+      systemMinusGpsMs: z.number().nullable(),
+      /** What GPS time came from ("MAVLink SYSTEM_TIME", "gpsd TPV time", "NMEA RMC/ZDA date and time"); null without. */
+      gpsTimeFrom: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
+  /** The model running, and why that precision (model.precision: auto times FP32 and int8 on a CPU it has not seen). */
+  model: z
+    .strictObject({
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      precision: z.enum(['fp32', 'int8']),
+      /** configured | only-variant | measured (timed at this start) | cached (timed on an earlier start on this CPU). */
+      precisionReason: z.enum(['configured', 'only-variant', 'measured', 'cached']),
+      /** Median batch-1 latencies auto measured, ms; null when nothing was timed. */
+      fp32P50Ms: z.number().positive().nullable(),
+      int8P50Ms: z.number().positive().nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 
 export type Health = z.infer<typeof HealthSchema>;

@@ -86,13 +86,7 @@ export class MqttSink implements Sink {
       resubscribe: false,
       // If the drone drops off the link, the broker tells subscribers on our behalf.
       will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
-      ...(options.username !== undefined ? { username: options.username } : {}),
-      ...(options.password !== undefined ? { password: options.password } : {}),
-      ...(options.tls?.ca !== undefined ? { ca: options.tls.ca } : {}),
-      ...(options.tls?.cert !== undefined ? { cert: options.tls.cert } : {}),
-      ...(options.tls?.key !== undefined ? { key: options.tls.key } : {}),
-      // Never accept a broker certificate we cannot verify: the link is a radio anyone can listen to.
-      rejectUnauthorized: true,
+      ...credentialOptions(options),
     };
     // Never log clientOptions: it holds the password.
     logger.info(
@@ -324,7 +318,21 @@ export function encodeResult(result: Result): string {
   return JSON.stringify(parsed.data);
 }
 
-function waitForFirstConnack(client: MqttClient, options: MqttSinkOptions, safeUrl: string): Promise<void> {
+/** Username, password and TLS material for mqtt.js (also used by the preflight's broker probe). */
+export function credentialOptions(options: MqttSinkOptions): IClientOptions {
+  return {
+    ...(options.username !== undefined ? { username: options.username } : {}),
+    ...(options.password !== undefined ? { password: options.password } : {}),
+    ...(options.tls?.ca !== undefined ? { ca: options.tls.ca } : {}),
+    ...(options.tls?.cert !== undefined ? { cert: options.tls.cert } : {}),
+    ...(options.tls?.key !== undefined ? { key: options.tls.key } : {}),
+    // Never accept a broker certificate we cannot verify: the link is a radio anyone can listen to.
+    rejectUnauthorized: true,
+  };
+}
+
+/** Resolves on the first CONNACK; rejects with an error naming the broker, the cause and what to change (also used by the preflight's broker probe). */
+export function waitForFirstConnack(client: MqttClient, options: MqttSinkOptions, safeUrl: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const fail = (error: Error): void => {
       cleanup();
@@ -442,7 +450,7 @@ function validateOptions(options: MqttSinkOptions): void {
 }
 
 /** The URL as it may appear in logs and errors: an embedded password is replaced. */
-function redactUrl(url: string): string {
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = 'redacted';

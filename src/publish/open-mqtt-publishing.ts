@@ -6,10 +6,13 @@ import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { ModelCard } from '../model/model-card.js';
+import type { PrecisionChoice } from '../vision/precision-choice.js';
+import type { FlightSession, SessionChange } from '../flight/flight-sessions.js';
 import { MqttSink, type MqttSinkOptions } from './mqtt-sink.js';
 import { OutboxMqttSink } from './outbox-mqtt-sink.js';
 import { buildFlightDocument } from './flight-document.js';
 import { startHealthReporter } from './health-reporter.js';
+import { readSocTemperatureC } from '../platform/thermal.js';
 import type { Health } from './health-schema.js';
 import { ThumbPublisher } from './thumb-publisher.js';
 
@@ -20,13 +23,30 @@ export interface MqttPublishingInput {
   url: string;
   protocolVersion: 4 | 5;
   flightId: string;
-  model: { card: ModelCard; sha256: string; classes: number };
+  /**
+   * The run's flight sessions (arming splits a run into flights): the retained flight document follows them, and
+   * health reports name the current one. Without it, `flightId` is the one flight of the run.
+   */
+  sessions?: {
+    readonly current: Readonly<FlightSession>;
+    onChange(listener: (change: SessionChange) => void): () => void;
+  };
+  model: { card: ModelCard; sha256: string; classes: number; precision?: PrecisionChoice };
   /** Filled by the pipeline; read by the health report. */
   metrics: PipelineMetrics;
   /** The live camera's state for health reports, when the source is a camera. */
   camera?: () => Health['camera'];
+  /** The thermal governor's state for health reports, when one runs. */
+  thermalGovernor?: () => NonNullable<Health['thermal']>['governor'];
+  /** The live position source's telemetry state for health reports. */
+  position?: () => Health['position'];
+  /** The clock results are stamped with, for health reports. */
+  clock?: () => Health['clock'];
   logger: Logger;
 }
+
+/** At the end, the last flight documents get this long to be acknowledged before the connection closes. */
+const FLIGHT_DOCUMENT_FLUSH_MS = 2_000;
 
 export interface MqttPublishing {
   sink: OutboxMqttSink;
@@ -87,29 +107,61 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     throw error;
   }
 
-  const flight = buildFlightDocument({
-    droneId: config.droneId,
-    flightId: input.flightId,
-    startedAtMs: Date.now(),
-    card: input.model.card,
-    modelSha256: input.model.sha256,
-    classes: input.model.classes,
-    config,
-  });
-  // Retained: a ground station that connects mid-flight learns at once which model and config it is looking at.
-  // Not awaited: like results, it must not hold the flight up when the link drops right now.
-  mqtt.publishJson('flight', flight, { qos: 1, retain: true }).catch((error: unknown) => {
-    logger.warn({ err: (error as Error).message }, 'mqtt: could not publish the flight document');
+  const pendingDocuments = new Set<Promise<void>>();
+  const publishFlight = (session: Pick<FlightSession, 'flightId' | 'kind' | 'startedAtMs' | 'endedAtMs'>): void => {
+    const flight = buildFlightDocument({
+      droneId: config.droneId,
+      flightId: session.flightId,
+      startedAtMs: session.startedAtMs,
+      kind: session.kind,
+      endedAtMs: session.endedAtMs,
+      card: input.model.card,
+      modelSha256: input.model.sha256,
+      classes: input.model.classes,
+      config,
+    });
+    // Retained: a ground station that connects mid-flight learns at once which flight, model and config it is looking at.
+    // Not awaited: like results, it must not hold the flight up when the link drops right now.
+    const sent: Promise<void> = mqtt
+      .publishJson('flight', flight, { qos: 1, retain: true })
+      .catch((error: unknown) => {
+        logger.warn({ err: (error as Error).message, flightId: session.flightId }, 'mqtt: could not publish the flight document');
+      })
+      .finally(() => pendingDocuments.delete(sent));
+    pendingDocuments.add(sent);
+  };
+  const sessions = input.sessions;
+  publishFlight(sessions ? sessions.current : { flightId: input.flightId, kind: 'run', startedAtMs: Date.now(), endedAtMs: null });
+  // A closed flight is published with its endedAt, then the next one: live subscribers see both, a late one the current.
+  const unsubscribe = sessions?.onChange(({ closed, opened }) => {
+    if (closed) publishFlight(closed);
+    if (opened) publishFlight(opened);
   });
 
   const health = startHealthReporter({
     droneId: config.droneId,
-    flightId: input.flightId,
+    flightId: sessions ? () => sessions.current.flightId : input.flightId,
     intervalS: mqttConfig.healthIntervalS,
     metrics: input.metrics,
     outboxStats: () => sink.stats(),
     linkUp: () => sink.linkUp,
     ...(input.camera ? { camera: input.camera } : {}),
+    // The configured thermal zone (thermal.sysfsRoot), the same one the governor acts on.
+    cpuTempC: () => readSocTemperatureC(config.thermal.sysfsRoot),
+    ...(input.thermalGovernor ? { thermalGovernor: input.thermalGovernor } : {}),
+    ...(input.position ? { position: input.position } : {}),
+    ...(input.clock ? { clock: input.clock } : {}),
+    ...(input.model.precision
+      ? {
+          model: {
+            sha256: input.model.sha256,
+            precision: input.model.precision.precision,
+            precisionReason: input.model.precision.reason,
+            fp32P50Ms: input.model.precision.timing?.fp32P50Ms ?? null,
+            int8P50Ms: input.model.precision.timing?.int8P50Ms ?? null,
+          },
+        }
+      : {}),
     publish: (document) => mqtt.publishJson('health', document, { qos: 0, retain: false }),
     logger,
   });
@@ -129,6 +181,9 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
       // A last report with the flight's final counters, so a ground station sees how it ended even
       // when the flight was shorter than one health interval (sent only if the link is up).
       await health.report();
+      unsubscribe?.();
+      const flushed = new Promise<void>((resolve) => setTimeout(resolve, FLIGHT_DOCUMENT_FLUSH_MS).unref());
+      await Promise.race([Promise.all([...pendingDocuments]), flushed]);
       await thumbs?.flush();
       await sink.close();
     },

@@ -30,6 +30,19 @@ export const PositionSchema = z.strictObject({
       yawDeg: z.number().min(0).max(360),
     })
     .nullable(),
+  /**
+   * Camera gimbal attitude at capture time in the earth frame, degrees (pitch -90 looks straight down, yaw clockwise
+   * from true north), when the source reports a fresh one (MAVLink GIMBAL_DEVICE_ATTITUDE_STATUS); it replaces the
+   * configured mount angles for the footprint. Absent: the mount angles were used.
+   */
+  gimbal: z
+    .strictObject({
+      rollDeg: z.number().min(-180).max(180),
+      pitchDeg: z.number().min(-90).max(90),
+      yawDeg: z.number().min(0).max(360),
+    })
+    .nullable()
+    .optional(),
 });
 
 const LonLatSchema = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
@@ -49,6 +62,20 @@ export const ResultSchema = z.strictObject({
   /** Capture time, ISO 8601 UTC with milliseconds. */
   capturedAt: z.iso.datetime(),
   timeSource: z.enum(['exif', 'file-mtime', 'sensor', 'arrival', 'recording']),
+  /**
+   * The clock capturedAt is on. source: system = this computer's clock; gps = this computer's stamp moved onto GPS
+   * time by the measured offset (clock.reference: gps); frame = the frame's own time (EXIF, file, recording).
+   * synchronised: whether this computer's clock was synchronised (NTP, chrony) at start, null = cannot tell.
+   * systemMinusGpsMs: this computer's clock minus GPS time as measured live from the position source, null without.
+   * Always sent; optional so results from earlier versions still validate.
+   */
+  clock: z
+    .strictObject({
+      source: z.enum(['system', 'gps', 'frame']),
+      synchronised: z.boolean().nullable(),
+      systemMinusGpsMs: z.number().nullable(),
+    })
+    .optional(),
   frame: z.strictObject({ name: z.string() }),
   position: PositionSchema.nullable(),
   /** Why position is null; null when there is a position. */

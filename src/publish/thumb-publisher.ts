@@ -78,7 +78,7 @@ export class ThumbPublisher {
         .jpeg({ quality: this.options.quality, mozjpeg: false })
         .toBuffer();
       await this.transport.publishBinary(`thumb/${frame.seq}`, jpeg, {
-        flightId: this.options.flightId,
+        flightId: frame.flightId ?? this.options.flightId,
         seq: String(frame.seq),
         capturedAt: new Date(frame.capturedAtMs).toISOString(),
       });

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './classifier-protocol.js';
+import { pipelineSessionOptions } from './session-options.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort;
@@ -17,14 +18,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(new Uint8Array(init.modelBytes), {
-      intraOpNumThreads: init.intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Spinning pool threads between runs starve sharp and the main thread on a 2-4 core Pi.
-      extra: { session: { intra_op: { allow_spinning: init.allowSpinning ? '1' : '0' } } },
-    });
+    session = await ort.InferenceSession.create(new Uint8Array(init.modelBytes), pipelineSessionOptions(init.intraOpThreads, init.allowSpinning));
   } catch (err) {
     post({ type: 'failed', message: (err as Error).message });
     return;

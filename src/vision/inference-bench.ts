@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { loadModel } from './model-loader.js';
+import { pipelineSessionOptions } from './session-options.js';
 import { preprocessImage } from './preprocess.js';
 
 /** Multiply-accumulates of one ResNet-18 forward pass at 224x224 (torchvision's published figure). */
@@ -47,14 +48,8 @@ function quantile(sorted: readonly number[], q: number): number {
 /** One model at one thread count; sessions are created and released one at a time (two pools on 2 cores slow each other). */
 async function benchOne(path: string, threads: number, input: Float32Array, o: InferenceBenchOptions): Promise<InferenceBenchRow> {
   const model = await loadModel(path);
-  const session = await ort.InferenceSession.create(model.bytes, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    // As in classify-worker: no spinning, so the figure is what the pipeline gets next to sharp.
-    extra: { session: { intra_op: { allow_spinning: '0' } } },
-  });
+  // As in classify-worker: no spinning, so the figure is what the pipeline gets next to sharp.
+  const session = await ort.InferenceSession.create(model.bytes, pipelineSessionOptions(threads));
   try {
     // A fused-input model (`fieldeye model fuse-input`) takes RGB bytes; any bytes time the same, so map the float input onto them.
     const tensor =
@@ -118,6 +113,22 @@ export function formatInferenceTable(rows: readonly InferenceBenchRow[], label: 
     const speedup = base ? `${f(base.p50Ms / r.p50Ms)}x` : '-';
     const precision = r.activations ? `${r.precision} (${r.activations === 'int8' ? 'S8S8' : 'U8S8'})` : r.precision;
     lines.push(`| ${label(r.model)} | ${precision} | ${r.threads} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${f(r.fps, 1)} | ${f(r.gmacPerS, 0)} | ${speedup} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * What `model.precision: auto` would pick from these rows, per thread count where an FP32 and an int8 model were
+ * both measured: one markdown line each (the faster int8 variant when there are several).
+ */
+export function formatPrecisionVerdicts(rows: readonly InferenceBenchRow[]): string {
+  const lines: string[] = [];
+  for (const threads of [...new Set(rows.map((r) => r.threads))]) {
+    const fp32 = rows.find((r) => r.precision === 'fp32' && r.threads === threads);
+    const int8 = rows.filter((r) => r.precision === 'int8' && r.threads === threads).sort((a, b) => a.p50Ms - b.p50Ms)[0];
+    if (!fp32 || !int8) continue;
+    const pick = int8.p50Ms < fp32.p50Ms ? 'int8' : 'fp32';
+    lines.push(`- precision auto, ${threads} thread${threads > 1 ? 's' : ''}: **${pick}** (FP32 p50 ${fp32.p50Ms.toFixed(2)} ms, int8 p50 ${int8.p50Ms.toFixed(2)} ms: int8 is ${(fp32.p50Ms / int8.p50Ms).toFixed(2)}x FP32's speed)`);
   }
   return lines.join('\n');
 }

@@ -137,6 +137,6 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
     const config = writeConfig('typo.yaml', [`source: { type: images, dir: ${FLIGHT} }`, 'model: { topk: 3 }']);
     const run = await runCli(['run', '--config', config]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, topK, intraOpThreads\n`);
+    expect(run.stderr).toBe(`fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, topK, intraOpThreads, int8Path, precision, precisionTimingS, precisionCachePath\n`);
   });
 });

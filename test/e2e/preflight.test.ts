@@ -8,6 +8,7 @@ import { runCli } from '../support/run-cli.js';
 import { makeI420Frames, standinEnv } from '../support/rpicam-standin.js';
 import { freeLoopbackPort, startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { startGpsfake, type GpsfakeRun } from '../support/gpsfake.js';
+import { startCollector } from '../support/mqtt-collector.js';
 import { curvedPath, nmeaFor } from '../support/nmea-track.js';
 
 interface Report {
@@ -80,6 +81,8 @@ afterAll(async () => {
 describe('fieldeye preflight', () => {
   it('go with a delivering camera, the model, a gpsd fix and a reachable Mosquitto; --publish leaves the report retained', async () => {
     const config = writeConfig('go', { brokerUrl: broker.url, position: `{ type: gpsd, gpsd: { port: ${gpsPort} } }` });
+    // Everything under the drone's prefix while the preflight runs: the check must not touch `status` (no online/offline, no will).
+    const seen = await startCollector(broker.url, 'fieldeye/v1/drone-1/#');
     const run = await preflight(config, 'normal', ['--publish']);
     expect(failing(run.report), JSON.stringify(run.report, null, 2) + run.stderr).toEqual([]);
     expect(run.code).toBe(0);
@@ -89,6 +92,7 @@ describe('fieldeye preflight', () => {
     expect(byName['camera']?.status).toBe('ok');
     expect(byName['gps']?.detail).toMatch(/^gpsd: [23]D fix/);
     expect(byName['broker']?.status).toBe('ok');
+    expect(byName['broker']?.detail).toMatch(/^broker mqtt:\/\/127\.0\.0\.1:\d+ reachable: accepted an MQTT 5 connection as "fieldeye-drone-1-preflight"$/);
     expect(byName['model']?.detail).toMatch(/card and 1000 labels consistent/);
     expect(byName['temperature']?.detail).toMatch(/48\.0 °C/);
 
@@ -99,8 +103,13 @@ describe('fieldeye preflight', () => {
       const published = await retained;
       expect(published.go).toBe(true);
       expect(published.checks).toHaveLength(7);
+      // A marker sent after the preflight exited arrives after anything the preflight sent: nothing but the report came before it.
+      await client.publishAsync('fieldeye/v1/drone-1/test-marker', 'end', { qos: 1 });
+      const topics = (await seen.waitFor(2, 10_000)).map((m) => m.topic);
+      expect(topics).toEqual(['fieldeye/v1/drone-1/preflight', 'fieldeye/v1/drone-1/test-marker']);
     } finally {
       await client.endAsync();
+      await seen.close();
     }
   });
 
@@ -109,6 +118,7 @@ describe('fieldeye preflight', () => {
     await stopped.stop();
     const run = await preflight(writeConfig('no-broker', { brokerUrl: stopped.url, position: fixedPosition }));
     expect(failing(run.report), run.stderr).toEqual(['broker']);
+    expect(run.report.checks.find((c) => c.name === 'broker')?.detail).toMatch(/cannot reach broker mqtt:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); is it running\?/);
     expect(run.code).toBe(1);
     expect(run.report.go).toBe(false);
   });

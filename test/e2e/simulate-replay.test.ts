@@ -1,5 +1,5 @@
 // End to end: `fieldeye simulate` writes a survey flight that `fieldeye replay` runs; the pipeline's geotags match the simulator's truth.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +47,25 @@ describe('simulate, then replay', () => {
     });
     // The computed centre is within a metre of the true one, so only a frame centred on a zone boundary may differ.
     expect(agreeing).toBeGreaterThanOrEqual(results.items.length - 1);
+  });
+
+  it('--loop plays the flight again with seq counting on, --max-frames bounds the whole replay, --summary-json writes the summary', async () => {
+    const dir = join(work, 'sim');
+    const flight = await readFlight(dir);
+    const n = flight.frames.length;
+    const out = join(work, 'looped.jsonl');
+    const summaryPath = join(work, 'summary.json');
+    const replay = await runCli(['replay', dir, '--speed', 'max', '--loop', '3', '--max-frames', String(2 * n + 3), '--out', out, '--summary-json', summaryPath]);
+    expect(replay.code, replay.stdout + replay.stderr).toBe(0);
+    const results = await readResults(out);
+    expect(results.items.map((r) => r.seq)).toEqual(Array.from({ length: 2 * n + 3 }, (_, i) => i));
+    // The second play is the same frames again, classified the same way.
+    expect(results.items[n + 1]?.frame.name).toBe(flight.frames[1]?.name);
+    expect(results.items[n + 1]?.top[0]?.label).toBe(results.items[1]?.top[0]?.label);
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as { results: number; fps: number; meanStageMs: { inference: number } };
+    expect(summary.results).toBe(2 * n + 3);
+    expect(summary.fps).toBeGreaterThan(0);
+    expect(summary.meanStageMs.inference).toBeGreaterThan(0);
   });
 
   it('refuses a malformed --area with the option name and what it received', async () => {

@@ -77,12 +77,14 @@ describe('GpsdPositionSource with gpsd fed by gpsfake', () => {
     const lost = await source.positionFor(frameAt(lastMs + 5_000));
     expect(lost.position).toBeNull();
     expect(lost.reason).toMatch(/^stale: .*; gpsd link down since/);
+    expect(source.health()).toMatchObject({ type: 'gpsd', input: 'tcp', link: 'down', linkLosses: 1, fixType: 3, satellites: 10, hdop: 0.9 });
 
     // gpsd comes back (a second replay, later in time): the source reconnects by itself and tracks again.
     const later = curvedPath(lastMs + 60_000, 30);
     fake = await startGpsfake(nmeaFor(later), port);
     await until('a TPV after the reconnection', () => (source.track.newestMs ?? 0) > lastMs + 60_000 + 5_000);
     expect(source.stats.connects).toBeGreaterThanOrEqual(2);
+    expect(source.health()).toMatchObject({ link: 'up', linkLosses: 1 });
     const t = (source.track.newestMs as number) - 1_500;
     const back = await source.positionFor(frameAt(t));
     expect(back.position, back.reason).not.toBeNull();

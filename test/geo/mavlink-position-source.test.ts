@@ -168,6 +168,8 @@ describe('MavlinkPositionSource', () => {
     expect(pausedAnswer?.position).toBeNull();
     expect(pausedAnswer?.reason).toMatch(/stale: .*; mavlink link down since .*no MAVLink packet from vehicle 1\/1/);
     expect(source.stats.linkLosses).toBe(1);
+    // The same in the health report: the silence and its end, the corrupted packet; no packet went missing by seq.
+    expect(source.health()).toMatchObject({ type: 'mavlink', input: 'udp', linkLosses: 1, garbled: 1, droppedPackets: 0, fixType: 3, satellites: 14 });
     expect(arming).toEqual([false, true, false]);
     expect(source.stats.otherSenders).toBeGreaterThan(0); // the GCS heartbeats, not taken for the vehicle
     expect(source.stats.packets.crcErrors).toBe(1);

@@ -1,0 +1,63 @@
+// `fieldeye dashboard`: the ground-station page; runs until SIGINT/SIGTERM, prints its address on stdout, logs on stderr.
+import { isAbsolute, resolve } from 'node:path';
+import { loadConfig } from '../config/load-config.js';
+import { resolveSecrets } from '../config/resolve-secrets.js';
+import type { Config } from '../config/schema.js';
+import { startDashboard } from '../dashboard/start-dashboard.js';
+import { createLogger } from '../platform/logger.js';
+
+export interface DashboardCommandOptions {
+  config?: string;
+  broker?: string;
+  embeddedBroker: boolean;
+  host?: string;
+  port?: number;
+  model?: string;
+  token?: string;
+  tiles?: string;
+}
+
+export async function dashboardCommand(opts: DashboardCommandOptions): Promise<number> {
+  if (opts.broker !== undefined && opts.embeddedBroker) {
+    throw new Error('--broker and --embedded-broker: choose one (a broker to subscribe to, or an in-process one on loopback)');
+  }
+  if (opts.port !== undefined && opts.port > 65535) throw new Error(`--port: expected a port between 0 and 65535 (0 = any free port), received ${opts.port}`);
+  const loaded = loadConfig(opts.config ?? null).config;
+  const tiles = opts.tiles === undefined ? loaded.dashboard.tiles : /^https?:\/\//i.test(opts.tiles) || isAbsolute(opts.tiles) ? opts.tiles : resolve(opts.tiles);
+  const config: Config = {
+    ...loaded,
+    dashboard: {
+      ...loaded.dashboard,
+      tiles,
+      ...(opts.host !== undefined ? { host: opts.host } : {}),
+      ...(opts.port !== undefined ? { port: opts.port } : {}),
+    },
+  };
+  const fromEnv = config.dashboard.tokenEnv === '' ? undefined : process.env[config.dashboard.tokenEnv];
+  const token = opts.token ?? fromEnv ?? '';
+  const logger = createLogger({ level: config.log.level, pretty: false, destination: 2 });
+
+  const dashboard = await startDashboard({
+    config,
+    secrets: resolveSecrets(config),
+    broker: opts.embeddedBroker ? 'embedded' : (opts.broker ?? null),
+    token: token === '' ? null : token,
+    modelPath: opts.model !== undefined ? resolve(opts.model) : null,
+    logger,
+  });
+  const access = token === '' ? '' : ' (access token required: open it once as <address>?token=<token>)';
+  process.stdout.write(`fieldeye dashboard: ${dashboard.url}${access}; broker ${dashboard.brokerUrl}\n`);
+
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await dashboard.close();
+  await new Promise<void>((done) => logger.flush(() => done()));
+  return 0;
+}

@@ -1,0 +1,120 @@
+// What the dashboard server sends the browser (snapshot on connect, then events over Server-Sent Events):
+// only validated, reduced views of the MQTT payloads, never a payload as received.
+import type { Flight } from '../publish/flight-schema.js';
+import type { Health } from '../publish/health-schema.js';
+import type { GeoJsonPolygon, Result, TopClass } from '../publish/result-schema.js';
+
+/** One result as drawn on the map: the top 3, where it was taken and how well that is known. */
+export interface ResultView {
+  seq: number;
+  capturedAt: string;
+  timeSource: Result['timeSource'];
+  frame: string;
+  position: Pick<
+    NonNullable<Result['position']>,
+    'latDeg' | 'lonDeg' | 'altMslM' | 'altAglM' | 'source' | 'fixType' | 'hdop' | 'satellites' | 'sampleAgeMs'
+  > | null;
+  positionReason: string | null;
+  target: Result['target'];
+  footprint: GeoJsonPolygon | null;
+  footprintReason: string | null;
+  top: TopClass[];
+  totalMs: number;
+}
+
+export interface ClassCount {
+  index: number;
+  label: string;
+  count: number;
+}
+
+export interface DroneView {
+  droneId: string;
+  /** From the retained status topic (or the broker's Last Will); null until one arrived. */
+  status: 'online' | 'offline' | null;
+  /** When the dashboard received that status, ISO 8601. */
+  statusAt: string | null;
+  flightId: string | null;
+  flight: Flight | null;
+  health: Health | null;
+  healthAt: string | null;
+  /** Top-1 classes of every result of the current flight, most frequent first. */
+  counts: ClassCount[];
+  /** Results of the current flight received (deduplicated), kept or not. */
+  results: number;
+  /** Results left out of memory (and off the map) by dashboard.maxResultsPerDrone; still counted above. */
+  evicted: number;
+  /** Results received twice (at-least-once delivery), ignored. */
+  duplicates: number;
+  /** Results and thumbnails of another flight than the current one, ignored. */
+  otherFlight: number;
+  /** Landed: the drone opened a ground flight (MAVLink disarm) while its last flight stays shown. */
+  ground: { flightId: string; since: string } | null;
+  lastMessageAt: string | null;
+}
+
+export interface DiagnosticEntry {
+  at: string;
+  topic: string;
+  /** json | schema | drone-mismatch | thumb | status | capacity | too-large | ignored */
+  problem: string;
+  detail: string;
+  /** The start of the payload as text (control characters shown as \u escapes), at most a few hundred characters. */
+  excerpt: string;
+  bytes: number;
+}
+
+export interface DiagnosticsView {
+  /** Payloads that failed to parse or validate, or broke a bound, since start. */
+  malformed: number;
+  /** Messages on topics the dashboard does not show (e.g. preflight), since start. */
+  ignored: number;
+  /** The newest entries, newest first (dashboard.diagnosticsKept). */
+  recent: DiagnosticEntry[];
+}
+
+export interface BrokerView {
+  /** Without credentials. */
+  url: string;
+  filter: string;
+  state: 'connecting' | 'up' | 'down';
+  detail: string | null;
+  since: string;
+}
+
+export type TilesView =
+  | { kind: 'none' }
+  | { kind: 'template'; url: string }
+  | { kind: 'folder'; url: string; minZoom: number; maxZoom: number };
+
+export interface SettingsView {
+  tiles: TilesView;
+  /** The model behind "try a photo", or null when the dashboard was started without --model. */
+  tryPhoto: { model: string; sha256: string; precision: string; classes: number } | null;
+  uploadMaxBytes: number;
+  maxResultsPerDrone: number;
+}
+
+export interface DroneSnapshot {
+  drone: DroneView;
+  results: ResultView[];
+  /** Seqs of the current flight that have a thumbnail. */
+  thumbs: number[];
+}
+
+export interface Snapshot {
+  settings: SettingsView;
+  broker: BrokerView;
+  drones: DroneSnapshot[];
+  diagnostics: DiagnosticsView;
+}
+
+export type DashboardEvent =
+  | { type: 'drone'; drone: DroneView }
+  /** The drone started another flight: the browser drops its markers, track and chart. */
+  | { type: 'flight-reset'; droneId: string; flightId: string }
+  | { type: 'result'; droneId: string; result: ResultView }
+  | { type: 'evicted'; droneId: string; seqs: number[] }
+  | { type: 'thumb'; droneId: string; flightId: string; seq: number }
+  | { type: 'diagnostics'; diagnostics: DiagnosticsView }
+  | { type: 'broker'; broker: BrokerView };

@@ -1,0 +1,114 @@
+// "Try a photo": classifies an uploaded image in memory with the drone's own code path (model loading and card
+// checks, preprocessing, the worker-thread classifier, softmax top-k), so a crew can check a model before take-off.
+import sharp, { type Metadata } from 'sharp';
+import { preprocessOptionsFor, resolveModel } from '../app.js';
+import type { Logger } from '../platform/logger.js';
+import type { TopClass } from '../publish/result-schema.js';
+import { Classifier } from '../vision/classifier.js';
+import { preprocessImage } from '../vision/preprocess.js';
+import { sniffFormat } from '../vision/preprocess-errors.js';
+import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
+import { topK } from '../vision/top-k.js';
+
+/** An upload the dashboard refuses, with the HTTP status and a message for the operator. */
+export class UploadRejected extends Error {
+  override readonly name = 'UploadRejected';
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface UploadVerdict {
+  top: TopClass[];
+  image: { format: string; widthPx: number; heightPx: number; bytes: number };
+  inferenceMs: number;
+}
+
+export interface UploadClassifierInfo {
+  model: string;
+  sha256: string;
+  precision: string;
+  classes: number;
+}
+
+/** Uploads waiting or running at once; more are refused (busy) instead of queueing without bound. */
+const MAX_IN_FLIGHT = 3;
+
+export class UploadClassifier {
+  private queue: Promise<unknown> = Promise.resolve();
+  private inFlight = 0;
+
+  private constructor(
+    private readonly classifier: Classifier,
+    private readonly preOptions: PreprocessOptions,
+    private readonly labels: string[],
+    readonly info: UploadClassifierInfo,
+  ) {}
+
+  /** Loads the model as the pipeline does (card checked; a fused-input model is refused with the pipeline's message). */
+  static async open(modelPath: string, mode: PreprocessMode, intraOpThreads: number, logger: Logger): Promise<UploadClassifier> {
+    const model = await resolveModel(modelPath, 1, logger);
+    const preOptions = preprocessOptionsFor(model, mode);
+    const classifier = await Classifier.create({
+      modelBytes: model.bytes,
+      inputName: model.card.input.name,
+      outputName: model.card.output.name,
+      intraOpThreads,
+    });
+    logger.info({ model: model.path, threads: classifier.threads }, 'try-a-photo classifier ready');
+    return new UploadClassifier(classifier, preOptions, model.labels, {
+      model: model.card.name,
+      sha256: model.sha256,
+      precision: model.card.precision,
+      classes: model.labels.length,
+    });
+  }
+
+  /** One image in memory; rejects with UploadRejected for anything that is not a decodable image. */
+  async classify(bytes: Buffer, k = 3): Promise<UploadVerdict> {
+    if (this.inFlight >= MAX_IN_FLIGHT) throw new UploadRejected(503, `busy: ${this.inFlight} photos are being classified; try again in a moment`);
+    this.inFlight++;
+    try {
+      // One at a time: the classifier's threads are shared, and the order of answers then follows the order of drops.
+      const run = this.queue.then(() => this.classifyNow(bytes, k));
+      this.queue = run.catch(() => undefined);
+      return await run;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.classifier.close();
+  }
+
+  private async classifyNow(bytes: Buffer, k: number): Promise<UploadVerdict> {
+    let meta: Metadata;
+    try {
+      meta = await sharp(bytes, { failOn: 'truncated' }).metadata();
+    } catch {
+      const known = sniffFormat(bytes);
+      throw new UploadRejected(
+        415,
+        known
+          ? `this ${known} file is damaged or truncated and cannot be decoded; try another photo`
+          : `this file is not an image (${bytes.length} bytes of something else); drop a JPEG, PNG, WebP or TIFF photo`,
+      );
+    }
+    let pre;
+    try {
+      pre = await preprocessImage(bytes, this.preOptions);
+    } catch (error) {
+      throw new UploadRejected(415, `this ${meta.format ?? 'image'} cannot be classified: ${(error as Error).message}`);
+    }
+    const out = await this.classifier.classify(pre.input, [1, 3, this.preOptions.cropPx, this.preOptions.cropPx]);
+    return {
+      top: topK(out.logits, k, this.labels),
+      image: { format: meta.format ?? 'unknown', widthPx: meta.width ?? 0, heightPx: meta.height ?? 0, bytes: bytes.length },
+      inferenceMs: out.inferenceMs,
+    };
+  }
+}

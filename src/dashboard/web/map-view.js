@@ -1,0 +1,295 @@
+// The Leaflet map: no tile server by default (plain background, metric grid, scale bar), per drone a track,
+// result markers coloured by top-1 class with popups, footprints on demand, and the legend with counts.
+import * as L from '/vendor/leaflet/leaflet-src.esm.js';
+import { h, replace, bar, utc, percent } from './dom.js';
+import { classColour } from './class-colours.js';
+
+const FIX = { 0: 'fix unknown', 1: 'no fix', 2: '2D fix', 3: '3D fix' };
+
+/** 1, 2, 5 x 10^n metres closest above `m`. */
+function niceMetres(m) {
+  const p = 10 ** Math.floor(Math.log10(m));
+  return [1, 2, 5, 10].map((f) => f * p).find((v) => v >= m) ?? 10 * p;
+}
+
+/** A metric grid redrawn for the view, so distances read at a glance with no map underneath. */
+class MetricGrid {
+  constructor(map) {
+    this.map = map;
+    this.layer = L.layerGroup().addTo(map);
+    map.on('moveend zoomend resize', () => this.draw());
+    this.draw();
+  }
+
+  draw() {
+    this.layer.clearLayers();
+    const bounds = this.map.getBounds();
+    const centre = this.map.getCenter();
+    const size = this.map.getSize();
+    if (size.x === 0) return;
+    const metresPerPx = this.map.distance(this.map.containerPointToLatLng([0, size.y / 2]), this.map.containerPointToLatLng([size.x, size.y / 2])) / size.x;
+    const stepM = niceMetres(Math.max(metresPerPx * 120, 1));
+    const dLat = Math.min(stepM / 111_320, 30);
+    const dLon = Math.min(stepM / (111_320 * Math.max(Math.cos((centre.lat * Math.PI) / 180), 0.01)), 60);
+    const south = Math.max(bounds.getSouth(), -85);
+    const north = Math.min(bounds.getNorth(), 85);
+    const west = bounds.getWest();
+    const east = bounds.getEast();
+    const style = { color: '#7d8a7a', weight: 1, opacity: 0.35, interactive: false, className: 'fe-grid' };
+    for (let lat = Math.ceil(south / dLat) * dLat, n = 0; lat <= north && n < 200; lat += dLat, n++) this.layer.addLayer(L.polyline([[lat, west], [lat, east]], style));
+    for (let lon = Math.ceil(west / dLon) * dLon, n = 0; lon <= east && n < 200; lon += dLon, n++) this.layer.addLayer(L.polyline([[south, lon], [north, lon]], style));
+    this.stepM = stepM;
+    this.onStep?.(stepM);
+  }
+}
+
+function tileLayerFor(tiles) {
+  if (tiles.kind === 'template') return L.tileLayer(tiles.url, { maxZoom: 22, maxNativeZoom: 19 });
+  if (tiles.kind === 'folder') return L.tileLayer(tiles.url, { minZoom: 0, maxZoom: 22, minNativeZoom: tiles.minZoom, maxNativeZoom: tiles.maxZoom });
+  return null;
+}
+
+export class MapView {
+  /** `lookup(droneId)` gives the page's model of a drone: { view, results: Map, thumbs: Set }. */
+  constructor(container, settings, lookup) {
+    this.lookup = lookup;
+    this.layers = new Map();
+    this.showFootprints = false;
+    this.showTracks = true;
+    this.fitted = false;
+    this.map = L.map(container, { zoomControl: true, attributionControl: false, preferCanvas: false, maxZoom: 22 }).setView([20, 0], 2);
+    const tiles = tileLayerFor(settings.tiles);
+    if (tiles) tiles.addTo(this.map);
+    else container.classList.add('fe-no-tiles');
+    this.grid = new MetricGrid(this.map);
+    L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(this.map);
+    this.addControls();
+  }
+
+  addControls() {
+    const toggle = (name, on) => (name === 'footprints' ? this.setFootprints(on) : this.setTracks(on));
+    const fitView = () => this.fit();
+    const Legend = L.Control.extend({
+      onAdd() {
+        const box = h('div', { class: 'fe-legend leaflet-bar', id: 'fe-legend' });
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      },
+    });
+    this.legend = new Legend({ position: 'bottomright' }).addTo(this.map);
+    const Toggles = L.Control.extend({
+      onAdd() {
+        const footprints = h('input', { type: 'checkbox', id: 'fe-toggle-footprints' });
+        footprints.addEventListener('change', () => toggle('footprints', footprints.checked));
+        const tracks = h('input', { type: 'checkbox', id: 'fe-toggle-tracks', checked: 'checked' });
+        tracks.addEventListener('change', () => toggle('tracks', tracks.checked));
+        const fit = h('button', { type: 'button', id: 'fe-fit', onclick: fitView }, 'fit to flights');
+        const box = h(
+          'div',
+          { class: 'fe-toggles leaflet-bar' },
+          h('label', {}, footprints, ' footprints'),
+          h('label', {}, tracks, ' tracks'),
+          fit,
+        );
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      },
+    });
+    new Toggles({ position: 'topright' }).addTo(this.map);
+  }
+
+  layersFor(droneId) {
+    let layers = this.layers.get(droneId);
+    if (!layers) {
+      layers = {
+        track: L.polyline([], { color: '#1d3557', weight: 2, opacity: 0.8, interactive: false, className: 'fe-track' }),
+        markers: L.layerGroup().addTo(this.map),
+        footprints: L.layerGroup(),
+        markerBySeq: new Map(),
+        footprintBySeq: new Map(),
+        trackDirty: false,
+      };
+      if (this.showTracks) layers.track.addTo(this.map);
+      if (this.showFootprints) layers.footprints.addTo(this.map);
+      this.layers.set(droneId, layers);
+    }
+    return layers;
+  }
+
+  /** Drops everything drawn for a drone (a new flight) or for every drone (a fresh snapshot). */
+  clear(droneId) {
+    const ids = droneId === undefined ? [...this.layers.keys()] : [droneId];
+    for (const id of ids) {
+      const layers = this.layers.get(id);
+      if (!layers) continue;
+      layers.markers.remove();
+      layers.footprints.remove();
+      layers.track.remove();
+      this.layers.delete(id);
+    }
+    if (droneId === undefined) this.fitted = false;
+  }
+
+  addResult(droneId, result) {
+    const layers = this.layersFor(droneId);
+    const where = result.target ?? result.position;
+    if (where) {
+      const best = result.top[0];
+      const marker = L.circleMarker([where.latDeg, where.lonDeg], {
+        radius: 6,
+        color: '#1b1b1b',
+        weight: 1,
+        fillColor: classColour(best.index),
+        fillOpacity: 0.9,
+        className: 'fe-marker',
+      });
+      marker.bindPopup(() => this.popup(droneId, result.seq), { maxWidth: 320, minWidth: 220, className: 'fe-popup-wrap' });
+      const previous = layers.markerBySeq.get(result.seq);
+      if (previous) layers.markers.removeLayer(previous);
+      layers.markers.addLayer(marker);
+      layers.markerBySeq.set(result.seq, marker);
+    }
+    if (result.footprint) {
+      const ring = result.footprint.coordinates[0].map(([lon, lat]) => [lat, lon]);
+      const polygon = L.polygon(ring, { color: classColour(result.top[0].index), weight: 1, fillOpacity: 0.2, interactive: false, className: 'fe-footprint' });
+      layers.footprints.addLayer(polygon);
+      layers.footprintBySeq.set(result.seq, polygon);
+    }
+    layers.trackDirty = true;
+  }
+
+  removeResults(droneId, seqs) {
+    const layers = this.layers.get(droneId);
+    if (!layers) return;
+    for (const seq of seqs) {
+      const marker = layers.markerBySeq.get(seq);
+      if (marker) layers.markers.removeLayer(marker);
+      layers.markerBySeq.delete(seq);
+      const polygon = layers.footprintBySeq.get(seq);
+      if (polygon) layers.footprints.removeLayer(polygon);
+      layers.footprintBySeq.delete(seq);
+    }
+    layers.trackDirty = true;
+  }
+
+  /** Called once per animation frame: tracks follow the positions in seq order; the first data fits the view. */
+  refresh() {
+    for (const [droneId, layers] of this.layers) {
+      if (!layers.trackDirty) continue;
+      layers.trackDirty = false;
+      const drone = this.lookup(droneId);
+      const points = [...(drone?.results.values() ?? [])]
+        .filter((r) => r.position)
+        .sort((a, b) => a.seq - b.seq)
+        .map((r) => [r.position.latDeg, r.position.lonDeg]);
+      layers.track.setLatLngs(points);
+    }
+    if (!this.fitted && this.fit()) this.fitted = true;
+  }
+
+  /** True when there was something to fit. */
+  fit() {
+    const bounds = L.latLngBounds([]);
+    for (const layers of this.layers.values()) {
+      for (const marker of layers.markerBySeq.values()) bounds.extend(marker.getLatLng());
+      for (const p of layers.track.getLatLngs()) bounds.extend(p);
+    }
+    if (!bounds.isValid()) return false;
+    this.map.fitBounds(bounds.pad(0.15), { maxZoom: 19, animate: false });
+    return true;
+  }
+
+  setFootprints(on) {
+    this.showFootprints = on;
+    for (const layers of this.layers.values()) {
+      if (on) layers.footprints.addTo(this.map);
+      else layers.footprints.remove();
+    }
+  }
+
+  setTracks(on) {
+    this.showTracks = on;
+    for (const layers of this.layers.values()) {
+      if (on) layers.track.addTo(this.map);
+      else layers.track.remove();
+    }
+  }
+
+  /** Class counts of every drone's current flight, summed. */
+  renderLegend(drones) {
+    const totals = new Map();
+    for (const drone of drones) {
+      for (const c of drone.view.counts) {
+        const t = totals.get(c.index) ?? { index: c.index, label: c.label, count: 0 };
+        t.count += c.count;
+        totals.set(c.index, t);
+      }
+    }
+    const rows = [...totals.values()].sort((a, b) => b.count - a.count || a.index - b.index);
+    const box = this.legend.getContainer();
+    if (rows.length === 0) {
+      replace(box, h('div', { class: 'fe-legend-empty' }, 'no results yet'));
+      return;
+    }
+    replace(
+      box,
+      h('div', { class: 'fe-legend-title' }, 'top-1 class'),
+      rows.map((r) => {
+        const swatch = h('span', { class: 'fe-swatch' });
+        swatch.style.background = classColour(r.index);
+        return h(
+          'div',
+          { class: 'fe-legend-row', dataset: { index: r.index } },
+          swatch,
+          h('span', { class: 'fe-legend-label' }, r.label),
+          h('span', { class: 'fe-legend-count' }, String(r.count)),
+        );
+      }),
+    );
+  }
+
+  popup(droneId, seq) {
+    const drone = this.lookup(droneId);
+    const r = drone?.results.get(seq);
+    if (!r) return h('div', { class: 'fe-popup' }, 'this result is no longer kept');
+    const p = r.position;
+    const quality = p
+      ? [
+          FIX[p.fixType] ?? 'fix n/a',
+          p.hdop !== null ? `HDOP ${p.hdop.toFixed(1)}` : null,
+          p.satellites !== null ? `${p.satellites} satellites` : null,
+          `fix ${Math.round(p.sampleAgeMs)} ms from capture`,
+          p.altAglM !== null ? `${p.altAglM.toFixed(1)} m above ground` : null,
+          `from ${p.source}`,
+        ]
+          .filter(Boolean)
+          .join(' · ')
+      : `no position: ${r.positionReason ?? 'unknown'}`;
+    const flightId = drone.view.flightId;
+    const thumb =
+      drone.thumbs.has(seq) && flightId
+        ? h('img', {
+            class: 'fe-thumb',
+            alt: `preview of frame ${seq}`,
+            src: `/thumbs/${encodeURIComponent(droneId)}/${encodeURIComponent(flightId)}/${seq}.jpg`,
+          })
+        : null;
+    return h(
+      'div',
+      { class: 'fe-popup', dataset: { seq } },
+      h('div', { class: 'fe-popup-title' }, `${droneId} · #${seq} · ${r.frame}`),
+      h('div', { class: 'fe-popup-time' }, `${utc(r.capturedAt)} (${r.timeSource})`),
+      h(
+        'ol',
+        { class: 'fe-top3' },
+        r.top.map((t) =>
+          h('li', { class: 'fe-top', dataset: { score: t.score, index: t.index } }, h('span', { class: 'fe-top-label' }, t.label), bar(t.score, classColour(t.index)), h('span', { class: 'fe-top-score' }, percent(t.score))),
+        ),
+      ),
+      h('div', { class: 'fe-popup-quality' }, quality),
+      r.footprintReason ? h('div', { class: 'fe-popup-note' }, `footprint: ${r.footprintReason}`) : null,
+      thumb,
+    );
+  }
+}
