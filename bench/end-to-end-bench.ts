@@ -1,6 +1,6 @@
 // End to end: a recorded flight replayed at --speed max through the real pipeline, side by side with the naive sequential loop a user would write, pure inference, and (when Debian's python3-torch is there) the PyTorch + PIL seed stack; same frames, model and threads.
 //
-// Usage: npm run build && node dist/bench/end-to-end-bench.js [--model FILE.onnx]... [--threads N] [--loop N] [--flight DIR] [--json FILE]
+// Usage: npm run build && node dist/bench/end-to-end-bench.js [--model FILE.onnx]... [--threads N] [--pipeline-threads N] [--loop N] [--flight DIR] [--json FILE]
 //
 // The pipeline row is `fieldeye replay FLIGHT --speed max --loop N` in its own process (startup excluded: its
 // frames/s counts from the first frame, after the model is loaded). The naive loop runs in this process:
@@ -9,7 +9,7 @@
 // inference runs the same session on tensors prepared beforehand: the ceiling for any pipeline.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
@@ -20,6 +20,8 @@ import type { PipelineSummary } from '../src/pipeline/metrics.js';
 import { packageRoot } from '../src/platform/package-root.js';
 import { loadModel } from '../src/vision/model-loader.js';
 import { pipelineSessionOptions } from '../src/vision/session-options.js';
+import { inferenceThreads } from '../src/vision/inference-threads.js';
+import { ConfigSchema } from '../src/config/schema.js';
 
 const run = promisify(execFile);
 const root = packageRoot();
@@ -30,6 +32,8 @@ const STD = [0.229, 0.224, 0.225] as const;
 interface Row {
   model: string;
   threads: number;
+  /** Inference threads the pipeline ran with. */
+  pipelineThreads: number;
   frames: number;
   pipeline: { fps: number; meanStageMs: PipelineSummary['meanStageMs']; latencyMs: PipelineSummary['latencyMs'] };
   naiveFps: number;
@@ -85,6 +89,7 @@ async function pureInference(modelPath: string, frames: Buffer[], threads: numbe
 
 async function pipeline(modelPath: string, flight: string, threads: number, loop: number, work: string): Promise<Row['pipeline'] & { frames: number }> {
   const config = join(work, `e2e-${threads}.json`);
+  // threads 0: the pipeline's own split of cores (model.intraOpThreads automatic).
   writeFileSync(config, JSON.stringify({ model: { intraOpThreads: threads, preprocess: 'fast' }, sinks: { mqtt: { enabled: false } } }));
   const summaryPath = join(work, 'summary.json');
   rmSync(summaryPath, { force: true });
@@ -107,7 +112,9 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const all = (name: string): string[] => args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1] as string] : []));
   const one = (name: string, fallback: string): string => all(name)[0] ?? fallback;
-  const threads = Number(one('--threads', '2'));
+  // The naive loop, pure inference and the seed stack get every core, as a user would set; the pipeline splits them itself.
+  const threads = Number(one('--threads', String(availableParallelism())));
+  const pipelineThreads = Number(one('--pipeline-threads', '0'));
   const loop = Number(one('--loop', '5'));
   const jsonOut = all('--json')[0];
   const work = mkdtempSync(join(tmpdir(), 'fieldeye-e2e-bench-'));
@@ -129,10 +136,11 @@ async function main(): Promise<void> {
       // The seed stack loads torchvision weights by name from the FP32 graph; for an int8 model it runs its FP32 source.
       const card = (await loadModel(model)).card;
       const fp32Source = card.precision === 'int8' ? await ensureSynthModel(1, generatedModelsDir()) : model;
-      const p = await pipeline(model, flight, threads, loop, work);
+      const p = await pipeline(model, flight, pipelineThreads, loop, work);
       rows.push({
         model,
         threads,
+        pipelineThreads: inferenceThreads(ConfigSchema.parse({ model: { intraOpThreads: pipelineThreads } }), card.precision === 'int8' ? 'int8' : 'fp32'),
         frames: p.frames,
         pipeline: { fps: p.fps, meanStageMs: p.meanStageMs, latencyMs: p.latencyMs },
         naiveFps: await naiveLoop(model, frames, threads),
@@ -141,14 +149,14 @@ async function main(): Promise<void> {
       });
     }
     const f = (x: number | null, d = 1): string => (x === null ? '-' : x.toFixed(d));
-    console.log(`${basename(flight)}: ${names.length} frames x ${loop} loops, ${threads} onnxruntime threads; frames/s (higher is better), ratios from this one run`);
+    console.log(`${basename(flight)}: ${names.length} frames x ${loop} loops; naive loop, pure inference and seed stack on ${threads} threads, the pipeline on ${pipelineThreads === 0 ? 'its automatic split (model.intraOpThreads 0, column "inference threads")' : `${pipelineThreads} inference threads`}; frames/s (higher is better), ratios from this one run`);
     console.log('');
-    console.log('| model | pipeline fps | naive loop fps | pure inference fps | seed stack fps (PyTorch+PIL) | pipeline / naive | pipeline / pure inference | pipeline / seed stack | pipeline stages decode / pre / infer / total ms |');
-    console.log('|---|---|---|---|---|---|---|---|---|');
+    console.log('| model | inference threads | pipeline fps | naive loop fps | pure inference fps | seed stack fps (PyTorch+PIL) | pipeline / naive | pipeline / pure inference | pipeline / seed stack | pipeline stages decode / pre / infer / total ms |');
+    console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const s = r.pipeline.meanStageMs;
       console.log(
-        `| ${basename(r.model)} | ${f(r.pipeline.fps)} | ${f(r.naiveFps)} | ${f(r.pureInferenceFps)} | ${f(r.seedStackFps)} | ${f(r.pipeline.fps / r.naiveFps, 2)}x | ${f(r.pipeline.fps / r.pureInferenceFps, 2)}x | ${r.seedStackFps === null ? '-' : `${f(r.pipeline.fps / r.seedStackFps, 2)}x`} | ${f(s.decode)} / ${f(s.preprocess)} / ${f(s.inference)} / ${f(s.total)} |`,
+        `| ${basename(r.model)} | ${r.pipelineThreads} | ${f(r.pipeline.fps)} | ${f(r.naiveFps)} | ${f(r.pureInferenceFps)} | ${f(r.seedStackFps)} | ${f(r.pipeline.fps / r.naiveFps, 2)}x | ${f(r.pipeline.fps / r.pureInferenceFps, 2)}x | ${r.seedStackFps === null ? '-' : `${f(r.pipeline.fps / r.seedStackFps, 2)}x`} | ${f(s.decode)} / ${f(s.preprocess)} / ${f(s.inference)} / ${f(s.total)} |`,
       );
     }
     if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify({ flight, loop, threads, rows }, null, 2)}\n`);

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       'end-to-end',
       'End to end: a simulated flight replayed at --speed max vs the naive sequential loop, pure inference and the PyTorch + PIL seed stack',
       'end-to-end-bench',
-      ['--threads', String(Math.max(...threads)), '--loop', '5', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : [])), '--model', ctx.fp32],
+      ['--threads', String(Math.max(...threads)), '--loop', '10', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : [])), '--model', ctx.fp32],
     ],
     ['memory', 'Memory: RSS and heap over 10,000 replayed frames (the int8 model the drone runs)', 'memory-bench', ['--frames', '10000', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : []))]],
     ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],

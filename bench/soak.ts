@@ -87,6 +87,10 @@ function driftReport(samples: Sample[]): string[] {
   const heap = pct(base.heapUsedMb, last.heapUsedMb);
   flags.push(`RSS ${f(base.rssMb)} -> ${f(last.rssMb)} MB (${rss >= 0 ? '+' : ''}${f(rss)} %)${rss > 5 ? '  DRIFT: over 5 %' : ''}`);
   flags.push(`heap ${f(base.heapUsedMb)} -> ${f(last.heapUsedMb)} MB (${heap >= 0 ? '+' : ''}${f(heap)} %)${heap > 10 ? '  DRIFT: over 10 %' : ''}`);
+  // A leak keeps growing; an allocator settling after a busy start does not: the second half tells them apart.
+  const mid = samples[Math.floor((samples.length - 1) / 2)] as Sample;
+  const late = pct(mid.rssMb, last.rssMb);
+  flags.push(`RSS over the second half (minute ${mid.minute} -> ${last.minute}): ${late >= 0 ? '+' : ''}${f(late)} %${late > 2 ? '  DRIFT: still growing' : ''}`);
   flags.push(`open fds ${base.openFds} -> ${last.openFds}${last.openFds > base.openFds + 2 ? '  DRIFT: descriptors leak' : ''}`);
   if (base.latencyP99Ms !== null && last.latencyP99Ms !== null) {
     const lat = pct(base.latencyP99Ms, last.latencyP99Ms);

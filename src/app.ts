@@ -24,11 +24,12 @@ import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-bro
 import type { LoadedModel } from './vision/model-loader.js';
 import { generatedModelsDir, resolveModel } from './vision/resolve-model.js';
 import { selectModel } from './vision/select-model.js';
+import { inferenceThreads } from './vision/inference-threads.js';
 import { inputImageSize } from './model/model-card.js';
 import { Classifier } from './vision/classifier.js';
 import { preprocessFrame } from './vision/preprocess-frame.js';
 import { assertRawFitsModel } from './vision/preprocess-i420.js';
-import type { PreprocessOptions } from './vision/preprocess-types.js';
+import type { Preprocessed, PreprocessOptions } from './vision/preprocess-types.js';
 import { runPipeline } from './pipeline/run-pipeline.js';
 import { PipelineMetrics, type PipelineSummary } from './pipeline/metrics.js';
 
@@ -43,13 +44,20 @@ function cameraHealth(camera: RpicamFrameSource): () => { state: string; present
 // Kept importable from here for the commands that still do; new code imports src/vision/resolve-model.ts.
 export { generatedModelsDir, resolveModel };
 
+/**
+ * Resize, crop and normalisation for a model's card. A fused-input model (`fieldeye model fuse-input`, uint8 NHWC)
+ * normalises in its own graph, so its normalisation here is the identity and it is fed the crop's bytes.
+ */
 export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessOptions['mode']): PreprocessOptions {
   const { input } = model.card;
-  if (input.dtype !== 'float32') {
-    // The pipeline hands the classifier normalised float32 NCHW tensors; a fused (uint8 NHWC) model would fail on every frame.
-    throw new Error(`model ${model.path}: input "${input.name}" is ${input.dtype} ${input.layout} (made by \`fieldeye model fuse-input\`); the pipeline feeds float32 NCHW models only: use the model it was fused from`);
-  }
-  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm: { mean: input.mean, std: input.std } };
+  const norm = input.dtype === 'uint8' ? { mean: [0, 0, 0] as const, std: [1, 1, 1] as const } : { mean: input.mean, std: input.std };
+  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm };
+}
+
+/** The batch-1 input dims and what to feed: the float tensor (NCHW), or a copy of the crop's RGB bytes (NHWC) for a fused-input model. */
+export function modelFeed(model: LoadedModel, cropPx: number): { dims: number[]; input: (pre: Preprocessed) => Float32Array | Uint8Array } {
+  if (model.card.input.dtype === 'uint8') return { dims: [1, cropPx, cropPx, 3], input: (pre) => new Uint8Array(pre.crop) };
+  return { dims: [1, 3, cropPx, cropPx], input: (pre) => pre.input };
 }
 
 /** Where a flight's frames and positions come from: the configured camera/folder and position source, or a recording. */
@@ -136,12 +144,13 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
   // Every capturedAt comes from the system clock: checked while the model loads, reported below.
   const clockSync = checkClockSync();
   try {
-    const { model, choice: precisionChoice } = await selectModel(config.model, log.child({ stage: 'model' }));
+    // precision auto times both variants on the int8 split of cores: a like-for-like comparison.
+    const { model, choice: precisionChoice } = await selectModel(config.model, inferenceThreads(config, 'int8'), log.child({ stage: 'model' }));
     const classifier = await Classifier.create({
       modelBytes: model.bytes,
       inputName: model.card.input.name,
       outputName: model.card.output.name,
-      intraOpThreads: config.model.intraOpThreads,
+      intraOpThreads: inferenceThreads(config, precisionChoice.precision),
     });
     cleanups.push(() => classifier.close());
     log.info({ threads: classifier.threads, loadMs: Math.round(classifier.loadMs) }, 'classifier ready');
@@ -247,6 +256,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     cleanups.push(async () => sessions.end(Date.now()));
 
     const preOptions = preprocessOptionsFor(model, config.model.preprocess);
+    const feed = modelFeed(model, preOptions.cropPx);
     const camera = cameraGeometry(config.position, { resizeShorterPx: preOptions.resizeShorterPx, cropPx: preOptions.cropPx });
     const summary = await runPipeline({
       source,
@@ -255,7 +265,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         ? { drops: () => ({ ...(opened.source.dropCounts?.() ?? {}), ...(thermal ? { thermal: thermal.droppedFrames } : {}) }) }
         : {}),
       classify: (input, dims) => classifier.classify(input, dims),
-      inputDims: [1, 3, preOptions.cropPx, preOptions.cropPx],
+      inputDims: feed.dims,
+      modelInput: feed.input,
       labels: model.labels,
       topK: config.model.topK,
       position: clock.lookups(position),

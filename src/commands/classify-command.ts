@@ -4,11 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from '../platform/logger.js';
-import { preprocessOptionsFor, resolveModel } from '../app.js';
+import { modelFeed, preprocessOptionsFor, resolveModel } from '../app.js';
 import { Classifier } from '../vision/classifier.js';
 import { preprocessImage } from '../vision/preprocess.js';
-import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
-import { inputImageSize, type ModelInput } from '../model/model-card.js';
+import type { PreprocessMode } from '../vision/preprocess-types.js';
 import { topK } from '../vision/top-k.js';
 import type { TopClass } from '../publish/result-schema.js';
 
@@ -42,8 +41,9 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
   });
   // A fused-input model (`fieldeye model fuse-input`) normalises in its graph: it gets the crop's bytes as they are.
   const fused = model.card.input.dtype === 'uint8';
-  const preOptions = fused ? fusedPreprocessOptions(model.card.input, opts.preprocess) : preprocessOptionsFor(model, opts.preprocess);
-  const dims = fused ? [1, preOptions.cropPx, preOptions.cropPx, 3] : [1, 3, preOptions.cropPx, preOptions.cropPx];
+  const preOptions = preprocessOptionsFor(model, opts.preprocess);
+  const feed = modelFeed(model, preOptions.cropPx);
+  const dims = feed.dims;
   const images: ImageVerdict[] = [];
   try {
     if (opts.dumpTensor) await mkdir(opts.dumpTensor, { recursive: true });
@@ -67,7 +67,7 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
           await writeFile(join(opts.dumpTensor, `${stem}.crop224.rgb`), pre.crop);
         }
         // A fresh copy: the classifier transfers the buffer, and the crop may be a view into a pooled Buffer.
-        const out = await classifier.classify(fused ? new Uint8Array(pre.crop) : pre.input, dims);
+        const out = await classifier.classify(feed.input(pre), dims);
         images.push({
           file,
           sha256,
@@ -97,9 +97,4 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
     }
   }
   return images.every((i) => !i.error) ? 0 : 1;
-}
-
-/** Geometry for a fused-input model; its normalisation is identity because the graph does the real one. */
-function fusedPreprocessOptions(input: ModelInput, mode: PreprocessMode): PreprocessOptions {
-  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm: { mean: [0, 0, 0], std: [1, 1, 1] } };
 }

@@ -80,7 +80,7 @@ export const ModelConfigSchema = z.strictObject({
   /** fast = sharp (within a few levels of torchvision); exact = bit-identical to torchvision/PIL. */
   preprocess: z.enum(['fast', 'exact'], { error: 'one of "fast", "exact"' }).default('fast'),
   topK: intBetween(1, 20).default(5),
-  /** onnxruntime intra-op threads; 0 = one per core. */
+  /** onnxruntime intra-op threads; 0 = automatic: one core fewer for JPEG frames with an int8 model (decoding gets a core), every core otherwise. */
   intraOpThreads: intBetween(0, 64).default(0),
   /** The int8 variant of the model in path (`fieldeye quantize` output, same classes); "" = none. */
   int8Path: z.string({ error: 'a file path (or "" for none)' }).default(''),

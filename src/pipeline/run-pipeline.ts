@@ -24,8 +24,10 @@ export interface PipelineIdentity {
 export interface PipelineDeps {
   source: FrameSource;
   preprocess: (frame: Frame) => Promise<Preprocessed>;
-  classify: (input: Float32Array, dims: number[]) => Promise<Classification>;
+  classify: (input: Float32Array | Uint8Array, dims: number[]) => Promise<Classification>;
   inputDims: number[];
+  /** What the model reads: the normalised float32 tensor (default), or the crop's RGB bytes for a fused-input model. */
+  modelInput?: (pre: Preprocessed) => Float32Array | Uint8Array;
   labels: readonly string[];
   topK: number;
   position: PositionSource;
@@ -99,7 +101,7 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
 
   const classify = async (p: Prepared): Promise<Classification | null> => {
     try {
-      return await deps.classify(p.pre.input, deps.inputDims);
+      return await deps.classify(deps.modelInput ? deps.modelInput(p.pre) : p.pre.input, deps.inputDims);
     } catch (err) {
       metrics.frameFailed('classify');
       stageLog.classify.error({ seq: p.frame.seq, frame: p.frame.name, err: (err as Error).message }, 'frame skipped');

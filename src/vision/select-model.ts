@@ -1,5 +1,4 @@
 // Which model variant a flight runs (model.precision fp32 | int8 | auto over model.path and model.int8Path), checked to be the same network, with the reason for the choice.
-import { availableParallelism } from 'node:os';
 import type { ModelConfig } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
 import { loadModel, type LoadedModel } from './model-loader.js';
@@ -28,8 +27,8 @@ function assertSameNetwork(fp32: LoadedModel, int8: LoadedModel): void {
   }
 }
 
-/** Loads the configured model(s) and picks the variant to run; auto times both on a CPU it has not seen (see precision-choice). */
-export async function selectModel(config: ModelConfig, logger: Logger): Promise<SelectedModel> {
+/** Loads the configured model(s) and picks the variant to run with `threads` inference threads; auto times both on a CPU it has not seen (see precision-choice). */
+export async function selectModel(config: ModelConfig, threads: number, logger: Logger): Promise<SelectedModel> {
   const primary = await resolveModel(config.path, config.synthSeed, logger);
   if (config.int8Path === '') {
     if (config.precision === 'int8' && primary.card.precision !== 'int8') {
@@ -49,7 +48,7 @@ export async function selectModel(config: ModelConfig, logger: Logger): Promise<
   const choice = await choosePrecision({
     fp32: primary,
     int8,
-    threads: config.intraOpThreads > 0 ? config.intraOpThreads : availableParallelism(),
+    threads,
     timingS: config.precisionTimingS,
     cachePath: config.precisionCachePath,
     logger,

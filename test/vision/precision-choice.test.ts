@@ -102,31 +102,31 @@ describe('selectModel (model.precision over model.path and model.int8Path)', () 
   it('auto with both variants times them once, then the cache answers; the running model is the chosen one', async () => {
     const precisionCachePath = join(dir, 'select.json');
     const cfg = { ...base, path: fp32.path, int8Path: int8.path, precision: 'auto' as const, precisionCachePath };
-    const first = await selectModel(cfg, silentLogger);
+    const first = await selectModel(cfg, 1, silentLogger);
     expect(first.choice.reason).toBe('measured');
     expect(first.model.sha256).toBe(first.choice.precision === 'int8' ? int8.sha256 : fp32.sha256);
-    const second = await selectModel(cfg, silentLogger);
+    const second = await selectModel(cfg, 1, silentLogger);
     expect(second.choice.reason).toBe('cached');
     expect(second.model.sha256).toBe(first.model.sha256);
   });
 
   it('honours a configured precision, and auto with one model uses it without timing', async () => {
     const precisionCachePath = join(dir, 'unused.json');
-    const int8Run = await selectModel({ ...base, path: fp32.path, int8Path: int8.path, precision: 'int8', precisionCachePath }, silentLogger);
+    const int8Run = await selectModel({ ...base, path: fp32.path, int8Path: int8.path, precision: 'int8', precisionCachePath }, 1, silentLogger);
     expect(int8Run.model.card.precision).toBe('int8');
     expect(int8Run.choice.reason).toBe('configured');
-    const only = await selectModel({ ...base, path: fp32.path, int8Path: '', precision: 'auto', precisionCachePath }, silentLogger);
+    const only = await selectModel({ ...base, path: fp32.path, int8Path: '', precision: 'auto', precisionCachePath }, 1, silentLogger);
     expect(only.choice).toMatchObject({ precision: 'fp32', reason: 'only-variant', timing: null });
     expect(existsSync(precisionCachePath)).toBe(false);
   });
 
   it('refuses a pair that is not one network, and a precision with no model, naming the keys', async () => {
     const precisionCachePath = join(dir, 'unused.json');
-    await expect(selectModel({ ...base, path: fp32.path, int8Path: fp32.path, precision: 'auto', precisionCachePath }, silentLogger)).rejects.toThrow(/model\.int8Path: expected an int8 model/);
-    await expect(selectModel({ ...base, path: int8.path, int8Path: int8.path, precision: 'auto', precisionCachePath }, silentLogger)).rejects.toThrow(/model\.path: with model\.int8Path set, model\.path must be the FP32 model/);
-    await expect(selectModel({ ...base, path: fp32.path, int8Path: '', precision: 'int8', precisionCachePath }, silentLogger)).rejects.toThrow(/model\.precision: "int8" needs model\.int8Path/);
+    await expect(selectModel({ ...base, path: fp32.path, int8Path: fp32.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.int8Path: expected an int8 model/);
+    await expect(selectModel({ ...base, path: int8.path, int8Path: int8.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.path: with model\.int8Path set, model\.path must be the FP32 model/);
+    await expect(selectModel({ ...base, path: fp32.path, int8Path: '', precision: 'int8', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.precision: "int8" needs model\.int8Path/);
     const other = await loadModel(await ensureSynthModel(2, generatedModelsDir()));
     // Same labels and input (both are generated ImageNet models), so only the FP32 check can tell them apart: seed 2 is FP32.
-    await expect(selectModel({ ...base, path: fp32.path, int8Path: other.path, precision: 'auto', precisionCachePath }, silentLogger)).rejects.toThrow(/model\.int8Path: expected an int8 model/);
+    await expect(selectModel({ ...base, path: fp32.path, int8Path: other.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.int8Path: expected an int8 model/);
   });
 });
