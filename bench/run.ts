@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { basename, join } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { basename, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { generatedModelsDir } from '../src/app.js';
 import { describeMachine } from '../src/commands/bench-command.js';
@@ -120,6 +120,18 @@ async function scriptSection(title: string, script: string, args: string[]): Pro
   return { markdown: `### ${title}\n\n${stdout.trim()}`, data };
 }
 
+/**
+ * Results are shared between machines (and committed): paths inside the package become relative to it, and
+ * temporary folders become "<tmp>/...", so a report names no machine's directories.
+ */
+function portablePaths(_key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  if (value === root || value.startsWith(`${root}${sep}`)) return relative(root, value) || '.';
+  const tmp = tmpdir();
+  if (value.startsWith(`${tmp}${sep}`)) return `<tmp>/${relative(tmp, value)}`;
+  return value;
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const arg = (name: string): string | undefined => {
@@ -175,7 +187,7 @@ async function main(): Promise<void> {
   const dir = join(root, 'bench', 'results');
   await mkdir(dir, { recursive: true });
   const file = join(dir, `${startedAt.toISOString().slice(0, 10)}-${machine.host}.json`);
-  await writeFile(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, threads, seconds, sections }, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify({ startedAt: startedAt.toISOString(), machine, threads, seconds, sections }, portablePaths, 2)}\n`);
   console.log(`written ${file}`);
 }
 
