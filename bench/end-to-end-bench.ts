@@ -22,6 +22,7 @@ import { loadModel } from '../src/vision/model-loader.js';
 import { pipelineSessionOptions } from '../src/vision/session-options.js';
 import { inferenceThreads } from '../src/vision/inference-threads.js';
 import { ConfigSchema } from '../src/config/schema.js';
+import { benchFlight } from './bench-flight.js';
 
 const run = promisify(execFile);
 const root = packageRoot();
@@ -119,12 +120,8 @@ async function main(): Promise<void> {
   const jsonOut = all('--json')[0];
   const work = mkdtempSync(join(tmpdir(), 'fieldeye-e2e-bench-'));
   try {
-    let flight = all('--flight')[0];
-    if (flight === undefined) {
-      flight = join(work, 'flight');
-      await run(process.execPath, [cli, 'simulate', '--out', flight, '--seed', '3']);
-    }
-    flight = resolve(flight);
+    const given = all('--flight')[0];
+    const flight = given === undefined ? await benchFlight() : resolve(given);
     const framesDir = join(flight, 'frames');
     const names = readdirSync(framesDir).filter((n) => /\.jpe?g$/i.test(n)).sort();
     const once = names.map((n) => readFileSync(join(framesDir, n)));

@@ -5,12 +5,12 @@
 // The replay runs in its own process with bench/soak-probe loaded (--import), which reports RSS and heap every
 // second over IPC; frames done are counted from the results file the replay appends to. "Warm" is the first
 // sample after 5 % of the frames (model loaded, arenas and caches grown); growth is measured from there.
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { packageRoot } from '../src/platform/package-root.js';
+import { benchFlight } from './bench-flight.js';
 
 interface Point {
   frames: number;
@@ -55,12 +55,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(target) || target < 100) throw new RangeError(`--frames: expected an integer of at least 100, received ${opt('--frames')}`);
   const work = mkdtempSync(join(tmpdir(), 'fieldeye-memory-bench-'));
   try {
-    let flight = opt('--flight');
-    if (flight === undefined) {
-      flight = join(work, 'flight');
-      await promisify(execFile)(process.execPath, [cli, 'simulate', '--out', flight, '--seed', '3']);
-    }
-    flight = resolve(flight);
+    const given = opt('--flight');
+    const flight = given === undefined ? await benchFlight() : resolve(given);
     const perLoop = readdirSync(join(flight, 'frames')).length;
     const loop = Math.ceil(target / perLoop);
     const results = join(work, 'results.jsonl');
