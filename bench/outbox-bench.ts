@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
 import { silentLogger } from '../src/platform/logger.js';
 import { percentile } from '../src/pipeline/metrics.js';
-import { MqttSink } from '../src/publish/mqtt-sink.js';
+import { MqttLink } from '../src/publish/mqtt-link.js';
 import { OutboxMqttSink } from '../src/publish/outbox-mqtt-sink.js';
 import { RESULT_SCHEMA_VERSION, ResultSchema, type Result } from '../src/publish/result-schema.js';
 
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     });
     await subscriber.subscribeAsync('fieldeye/v1/bench-drone/result', { qos: 1 });
 
-    const mqtt = await MqttSink.connect(
+    const mqtt = await MqttLink.connect(
       { url: broker.url, protocolVersion: 5, clientId: 'bench-drone', topicPrefix: 'fieldeye/v1/bench-drone/', connectTimeoutMs: 5_000, keepaliveS: 30 },
       silentLogger,
     );

@@ -21,6 +21,10 @@ import type { Result } from './publish/result-schema.js';
 import { JsonlSink } from './publish/jsonl-sink.js';
 import { openMqttPublishing } from './publish/open-mqtt-publishing.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-broker.js';
+import type { DeliveryAccount } from './publish/outbox-mqtt-sink.js';
+import type { PublishCheck } from './publish/mqtt-link.js';
+import type { ConfigError } from './config/config-error.js';
+import { redactUrl } from './platform/redact-url.js';
 import type { LoadedModel } from './vision/model-loader.js';
 import { generatedModelsDir, resolveModel } from './vision/resolve-model.js';
 import { selectModel } from './vision/select-model.js';
@@ -98,7 +102,10 @@ export interface RunOutcome {
   flightId: string;
   /** Every flight of the run, in order (MAVLink arming starts one, disarming another). */
   flights: string[];
+  /** Without credentials: fit for a summary or a log. */
   brokerUrl: string | null;
+  /** Where every result queued for the broker went, counted after the link closed; null without MQTT. */
+  delivery: (DeliveryAccount & { protocolVersion: 4 | 5; publishCheck: PublishCheck }) | null;
   resultsFile: string | null;
   modelSha256: string;
 }
@@ -141,6 +148,12 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
   const log = logger.child({ droneId: config.droneId, flightId });
   const clock = new ClockReference({ reference: config.clock.reference, warnOffsetMs: config.clock.warnOffsetMs, logger: log.child({ stage: 'clock' }) });
   const cleanups: Array<() => Promise<void>> = [];
+  // A configuration fault the broker reveals once it answers (credentials, TLS) stops the flight; the signal says so.
+  let linkFault: ConfigError | null = null;
+  const faultStop = new AbortController();
+  const stopSignal = options.signal ? AbortSignal.any([options.signal, faultStop.signal]) : faultStop.signal;
+  let delivery: RunOutcome['delivery'] = null;
+  let outcome: RunOutcome;
   // Every capturedAt comes from the system clock: checked while the model loads, reported below.
   const clockSync = checkClockSync();
   try {
@@ -232,12 +245,13 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         protocolVersion = 4; // aedes speaks MQTT 3.1.1 only
         log.info({ url }, 'no broker configured: embedded broker started on loopback');
       }
-      brokerUrl = url;
+      brokerUrl = redactUrl(url);
       const publishing = await openMqttPublishing({
         config,
         secrets,
         url,
         protocolVersion,
+        embeddedBroker: mqtt.url === '',
         flightId,
         sessions,
         model: { card: model.card, sha256: model.sha256, classes: model.labels.length, precision: precisionChoice },
@@ -250,7 +264,15 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       });
       sinks.push(publishing.sink);
       if (publishing.thumbs) source = publishing.thumbs.tapFrames(source);
-      cleanups.push(() => publishing.close());
+      const link = publishing.sink.link;
+      link.onFatal((error) => {
+        linkFault = error;
+        faultStop.abort();
+      });
+      cleanups.push(async () => {
+        await publishing.close();
+        delivery = { ...publishing.sink.account(), protocolVersion: link.protocolVersion, publishCheck: link.publishCheck() };
+      });
     }
     // Runs before the sinks close (cleanups run in reverse): the last flight's closing document goes out with them.
     cleanups.push(async () => sessions.end(Date.now()));
@@ -281,13 +303,19 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       logger: log,
       metrics,
       ...(options.onResult ? { onResult: options.onResult } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: stopSignal,
     });
     log.info({ summary }, 'flight finished');
-    return { summary, flightId, flights: sessions.all.map((s) => s.flightId), brokerUrl, resultsFile, modelSha256: model.sha256 };
+    outcome = { summary, flightId, flights: sessions.all.map((s) => s.flightId), brokerUrl, delivery: null, resultsFile, modelSha256: model.sha256 };
   } finally {
     for (const close of cleanups.reverse()) {
       await close().catch((err: Error) => log.warn({ err: err.message }, 'error while shutting down'));
     }
   }
+  // Results already queued stay in the outbox for the next start; the fault is the run's error.
+  if (linkFault) throw linkFault;
+  const account = delivery as RunOutcome['delivery'];
+  // Refusals are failures of the MQTT sink like any other, in the summary's sink failures.
+  if (account && account.refused > 0) outcome.summary.sinkFailures['mqtt (refused by broker)'] = account.refused;
+  return { ...outcome, delivery: account };
 }

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The `fieldeye` command line: run, replay, import, simulate, diff, export, dashboard, demo, classify, quantize, train-head, bench, model synth/fuse-input/ops; errors become one clear line and a non-zero exit.
+import { ConfigError } from './config/config-error.js';
+import { EXIT } from './platform/exit-codes.js';
+import { redactUrlsIn } from './platform/redact-url.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
@@ -279,8 +282,9 @@ main(process.argv).then(
   },
   (err: Error) => {
     // Config, model and startup errors already name the thing and what to do; print just that.
-    process.stderr.write(`fieldeye: ${err.message}\n`);
+    process.stderr.write(`fieldeye: ${redactUrlsIn(err.message)}\n`);
     if (process.env['FIELDEYE_DEBUG']) process.stderr.write(`${err.stack ?? ''}\n`);
-    process.exitCode = 1;
+    // A configuration fault is not retried by systemd (RestartPreventExitStatus=78): restarting cannot fix it.
+    process.exitCode = err instanceof ConfigError ? EXIT.config : EXIT.failure;
   },
 );

@@ -8,6 +8,7 @@ import type { Config } from '../config/schema.js';
 import { createLogger } from '../platform/logger.js';
 import { renderSummaryTable } from '../platform/summary-table.js';
 import { runFlight } from '../app.js';
+import { deliveryRows, flightExitCode } from './flight-outcome.js';
 import { readFlight } from '../flight/flight-reader.js';
 import { RecordingFrameSource } from '../capture/recording-frame-source.js';
 import { RecordingPositionSource } from '../geo/recording-position-source.js';
@@ -96,10 +97,10 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
     await new Promise<void>((done) => logger.flush(() => done()));
     const extra: Record<string, string> = { flight: outcome.flightId, replayed: flight.dir, speed: String(speed), 'model sha256': outcome.modelSha256.slice(0, 16) };
     if (outcome.resultsFile) extra['results file'] = outcome.resultsFile;
-    if (outcome.brokerUrl) extra['published to'] = outcome.brokerUrl;
+    Object.assign(extra, deliveryRows(outcome));
     process.stdout.write(`${renderSummaryTable(outcome.summary, extra)}\n`);
     if (opts.summaryJson !== undefined) await writeFile(resolve(opts.summaryJson), `${JSON.stringify({ ...outcome.summary, ...extra }, null, 2)}\n`);
-    return outcome.summary.results > 0 || stop.signal.aborted ? 0 : 1;
+    return flightExitCode(outcome, stop.signal.aborted);
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);

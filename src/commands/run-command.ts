@@ -8,6 +8,9 @@ import { renderSummaryTable } from '../platform/summary-table.js';
 import { SystemdNotifier } from '../platform/systemd-notifier.js';
 import { ProgressWatchdog } from '../platform/progress-watchdog.js';
 import { runFlight } from '../app.js';
+import { ConfigError } from '../config/config-error.js';
+import { RestartBackoff } from '../platform/restart-backoff.js';
+import { deliveryRows, flightExitCode } from './flight-outcome.js';
 
 export interface RunCommandOptions {
   config?: string;
@@ -25,6 +28,15 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
   logger.info({ configFile: file, config }, 'starting');
 
   const notifier = new SystemdNotifier({ logger });
+  // After transient faults in a row, wait longer before each new start (systemd 252 only restarts at a fixed pace).
+  const backoff = RestartBackoff.forThisProcess();
+  const wait = backoff.delay();
+  if (wait.ms > 0) {
+    const why = `waiting ${Math.round(wait.ms / 1000)} s before starting: ${wait.failures} failed start(s) in a row, last: ${wait.lastError}`;
+    logger.warn({ waitMs: wait.ms, failures: wait.failures }, why);
+    await notifier.status(why);
+    await new Promise((resolve) => setTimeout(resolve, wait.ms));
+  }
   const startedMs = performance.now();
   let results = 0;
   const fps = () => (results * 1000) / Math.max(1, performance.now() - startedMs);
@@ -60,6 +72,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
         results++;
         watchdog?.progress();
         if (results === 1) {
+          backoff.recordSuccess();
           // READY=1 only now: the model is loaded and a real frame went all the way through.
           void notifier.ready(`running: first frame classified (seq ${result.seq})`);
           watchdog?.start();
@@ -71,10 +84,14 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     const extra: Record<string, string> = { flight: outcome.flightId, 'model sha256': outcome.modelSha256.slice(0, 16) };
     if (outcome.resultsFile) extra['results file'] = outcome.resultsFile;
-    if (outcome.brokerUrl) extra['published to'] = outcome.brokerUrl;
+    Object.assign(extra, deliveryRows(outcome));
     if (stop.signal.aborted) extra['stopped by'] = 'signal (graceful)';
     process.stdout.write(`${renderSummaryTable(outcome.summary, extra)}\n`);
-    return outcome.summary.results > 0 || stop.signal.aborted ? 0 : 1;
+    return flightExitCode(outcome, stop.signal.aborted);
+  } catch (error) {
+    // A configuration fault is not restarted (exit 78); anything else may be cured by a restart, after a backoff.
+    if (!(error instanceof ConfigError)) backoff.recordFailure((error as Error).message);
+    throw error;
   } finally {
     watchdog?.stop();
     process.off('SIGTERM', onSignal);

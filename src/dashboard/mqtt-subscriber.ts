@@ -2,7 +2,7 @@
 // link is a state shown on the page, never a reason to stop), every message handed on as received.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../platform/logger.js';
-import { redactUrl } from '../publish/mqtt-sink.js';
+import { redactUrl } from '../platform/redact-url.js';
 import type { BrokerView } from './dashboard-types.js';
 
 export interface MqttSubscriberOptions {

@@ -6,7 +6,7 @@ import type { Secrets } from '../config/resolve-secrets.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
 import { startEmbeddedBroker } from '../publish/embedded-broker.js';
-import { mqttSinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
+import { mqttLinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
 import { AccessGuard } from './access-guard.js';
 import { createDashboardServer } from './dashboard-server.js';
 import { DashboardState } from './dashboard-state.js';
@@ -74,7 +74,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(brokerUrl)) {
       throw new ConfigError(`--broker: expected a broker URL such as mqtt://host:1883, received "${brokerUrl}"`);
     }
-    const mqtt = mqttSinkOptionsFrom(config, options.secrets, brokerUrl, protocolVersion);
+    const mqtt = mqttLinkOptionsFrom(config, options.secrets, brokerUrl, protocolVersion);
 
     const state = new DashboardState({
       layout,

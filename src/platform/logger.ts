@@ -1,5 +1,6 @@
 // Process-wide logging: pino JSON lines on stdout (journald keeps them), pretty-printed on a TTY.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { redactUrlsIn } from './redact-url.js';
 
 export type { Logger };
 
@@ -29,6 +30,9 @@ export function createLogger(options: LoggerOptions): Logger {
     level: options.level,
     base: { pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // Paths cannot catch a password inside a URL (sinks.mqtt.url: mqtt://user:pass@host, an error message quoting
+    // it): every line is scrubbed as text on its way out, at every level.
+    hooks: { streamWrite: redactUrlsIn },
   };
   if (pretty) {
     return pino({

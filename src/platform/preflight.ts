@@ -10,7 +10,7 @@ import { RpicamFrameSource } from '../capture/rpicam-frame-source.js';
 import { ImagesFrameSource } from '../capture/images-frame-source.js';
 import { createPositionSource } from '../geo/create-position-source.js';
 import { BrokerProbe } from '../publish/broker-probe.js';
-import { mqttSinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
+import { mqttLinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
 import { resolveModel } from '../vision/resolve-model.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
@@ -150,7 +150,7 @@ async function checkClock(config: Config, probe: Partial<ClockSyncProbe>): Promi
  */
 export function connectPreflightProbe(config: Config, secrets: Secrets): Promise<BrokerProbe> {
   const mqtt = config.sinks.mqtt;
-  const options = mqttSinkOptionsFrom(config, secrets, mqtt.url, mqtt.protocolVersion);
+  const options = mqttLinkOptionsFrom(config, secrets, mqtt.url, mqtt.protocolVersion);
   return BrokerProbe.connect({ ...options, clientId: `${options.clientId}-preflight` });
 }
 
@@ -161,8 +161,11 @@ async function checkBroker(config: Config, secrets: Secrets): Promise<PreflightC
   if (mqtt.url === '') return { name: 'broker', status: 'ok', detail: 'sinks.mqtt.url is "": the embedded broker starts with the flight' };
   try {
     const probe = await connectPreflightProbe(config, secrets);
+    // Reachable is not enough: a broker whose ACL denies this drone acknowledges and drops under MQTT 3.1.1.
+    const delivery = await probe.checkDelivery();
     await probe.end();
-    return { name: 'broker', status: 'ok', detail: probe.describe() };
+    const status = delivery.verdict === 'delivered' ? 'ok' : delivery.verdict === 'unverified' ? 'warn' : 'fail';
+    return { name: 'broker', status, detail: `${probe.describe()}; ${delivery.detail}` };
   } catch (err) {
     return { name: 'broker', status: 'fail', detail: message(err) };
   }

@@ -1,23 +1,26 @@
 // A plain MQTT connection for checking the broker (preflight): the flight's credentials and TLS, but no Last Will, nothing published on its own, and a clean end.
 import { connect, type MqttClient } from 'mqtt';
-import { credentialOptions, redactUrl, waitForFirstConnack, type MqttSinkOptions } from './mqtt-sink.js';
+import { redactUrl } from '../platform/redact-url.js';
+import { waitForFirstConnack } from './mqtt-connect-errors.js';
+import { credentialOptions, type MqttLinkOptions } from './mqtt-link-options.js';
+import { checkPublishEcho, type EchoVerdict } from './publish-echo-check.js';
 
 const END_TIMEOUT_MS = 2_000;
 
 /**
- * Why not MqttSink: it publishes the retained `online`/`offline` status and leaves a Last Will, so a check
+ * Why not MqttLink: it publishes the retained `online`/`offline` status and leaves a Last Will, so a check
  * would tell every ground station the drone came and went. A probe only connects (clean session, no retries).
  */
 export class BrokerProbe {
   private constructor(
     private readonly client: MqttClient,
-    private readonly options: MqttSinkOptions,
+    private readonly options: MqttLinkOptions,
     /** The URL without an embedded password, for reports. */
     readonly safeUrl: string,
   ) {}
 
   /** Connects within options.connectTimeoutMs; rejects with the reason worded as for a flight (refused, TLS, credentials, timeout). */
-  static async connect(options: MqttSinkOptions): Promise<BrokerProbe> {
+  static async connect(options: MqttLinkOptions): Promise<BrokerProbe> {
     const safeUrl = redactUrl(options.url);
     const client = connect(options.url, {
       protocolVersion: options.protocolVersion,
@@ -42,6 +45,20 @@ export class BrokerProbe {
   /** What the check reports when the broker accepted the connection. */
   describe(): string {
     return `broker ${this.safeUrl} reachable: accepted an MQTT ${this.options.protocolVersion === 5 ? '5' : '3.1.1'} connection as "${this.options.clientId}"`;
+  }
+
+  /**
+   * Whether the broker delivers what this client publishes, without telling ground stations anything: a
+   * non-retained nonce on `<prefix>preflight/check`, subscribed to, must come back.
+   */
+  checkDelivery(): Promise<{ verdict: EchoVerdict; detail: string }> {
+    const nonce = `preflight-${process.pid}-${Date.now()}`;
+    return checkPublishEcho(this.client, {
+      topic: `${this.options.topicPrefix}preflight/check`,
+      payload: nonce,
+      retain: false,
+      isEcho: (payload) => payload.toString() === nonce,
+    });
   }
 
   /** Only on request (`preflight --publish`): a JSON document on `<prefix><suffix>`, resolved on PUBACK for QoS 1. */

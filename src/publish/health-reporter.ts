@@ -13,6 +13,9 @@ export interface HealthReporterDeps {
   metrics: PipelineMetrics;
   outboxStats: () => OutboxMqttSinkStats;
   linkUp: () => boolean;
+  /** Why the link is up or down. */
+  linkDetail?: () => string;
+  broker?: () => NonNullable<Health['broker']>;
   /** QoS 0, not retained: a stale health report is worth nothing, so none is queued while the link is down. */
   publish: (health: Health) => Promise<void>;
   logger: Logger;
@@ -76,8 +79,11 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
         oldestAgeMs: stats.oldestAgeMs,
         dropped: stats.droppedFull + stats.droppedAge,
         refused: stats.refused,
+        acknowledged: stats.delivered,
       },
       link: deps.linkUp() ? 'up' : 'down',
+      ...(deps.linkDetail ? { linkDetail: deps.linkDetail() } : {}),
+      ...(deps.broker ? { broker: deps.broker() } : {}),
       cpuTempC: await cpuTempC(),
       ...thermalHealth(await throttle(), deps.thermalGovernor?.() ?? null),
       camera: deps.camera?.() ?? null,
@@ -86,7 +92,12 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
       model: deps.model ?? null,
     };
     HealthSchema.parse(health);
-    if (health.link === 'down') return health;
+    if (health.link === 'down') {
+      // Not sent (a stale report is worth nothing later), but the drone's own log keeps it: the journal shows
+      // what the ground station could not see.
+      deps.logger.info({ health }, `health (link down, not published): ${health.linkDetail ?? 'no broker connection'}`);
+      return health;
+    }
     try {
       await deps.publish(health);
     } catch (error) {

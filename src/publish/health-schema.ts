@@ -28,9 +28,30 @@ export const HealthSchema = z.strictObject({
     dropped: z.number().int().nonnegative(),
     /** Results the broker refused (e.g. ACL), since the process started. */
     refused: z.number().int().nonnegative(),
+    /**
+     * Results the broker acknowledged (PUBACK), since the process started. Under MQTT 3.1.1 a broker acknowledges
+     * what its ACL drops too: see `broker.publishCheck`. Optional: reports from earlier versions lack it.
+     */
+    acknowledged: z.number().int().nonnegative().optional(),
   }),
   /** Always "up" on the wire (a report is only sent while connected); kept for subscribers that store reports. */
   link: z.enum(['up', 'down']),
+  /** Why the link is in that state (the broker's answer or the network error, and what to check). */
+  linkDetail: z.string().optional(),
+  /** What the broker is known to do with this drone's publishes. */
+  broker: z
+    .strictObject({
+      protocolVersion: z.union([z.literal(4), z.literal(5)]),
+      /** False under MQTT 3.1.1: a refused publish is acknowledged like a delivered one. */
+      refusalsVisible: z.boolean(),
+      /**
+       * The retained status published at connect, subscribed to: delivered (it came back), swallowed (acknowledged,
+       * never delivered: an error), refused (MQTT 5 reason code: an error), unverified (cannot subscribe), pending.
+       */
+      publishCheck: z.enum(['pending', 'delivered', 'swallowed', 'refused', 'unverified']),
+      publishCheckDetail: z.string(),
+    })
+    .optional(),
   /** SoC temperature in °C (the Pi's cpu-thermal zone); null where /sys/class/thermal is absent. */
   cpuTempC: z.number().nullable(),
   /** Raspberry Pi firmware throttle bits (`vcgencmd get_throttled`, e.g. 0x50005); null where vcgencmd is absent. */

@@ -8,7 +8,9 @@ import type { PipelineMetrics } from '../pipeline/metrics.js';
 import type { ModelCard } from '../model/model-card.js';
 import type { PrecisionChoice } from '../vision/precision-choice.js';
 import type { FlightSession, SessionChange } from '../flight/flight-sessions.js';
-import { MqttSink, type MqttSinkOptions } from './mqtt-sink.js';
+import { MqttLink } from './mqtt-link.js';
+import { ECHO_WAIT_MS } from './publish-echo-check.js';
+import type { MqttLinkOptions } from './mqtt-link-options.js';
 import { OutboxMqttSink } from './outbox-mqtt-sink.js';
 import { buildFlightDocument } from './flight-document.js';
 import { startHealthReporter } from './health-reporter.js';
@@ -22,6 +24,8 @@ export interface MqttPublishingInput {
   /** The broker to use (the configured one, or the embedded broker's). */
   url: string;
   protocolVersion: 4 | 5;
+  /** The embedded broker (no ACL): MQTT 3.1.1's invisible refusals are not worth a warning there. */
+  embeddedBroker?: boolean;
   flightId: string;
   /**
    * The run's flight sessions (arming splits a run into flights): the retained flight document follows them, and
@@ -66,8 +70,8 @@ function readPem(key: 'caFile' | 'certFile' | 'keyFile', path: string): Buffer |
   }
 }
 
-/** The MqttSink options the config asks for; TLS files are read here so a missing one is a startup error. */
-export function mqttSinkOptionsFrom(config: Config, secrets: Secrets, url: string, protocolVersion: 4 | 5): MqttSinkOptions {
+/** The MQTT link options the config asks for; TLS files are read here so a missing one is a startup error. */
+export function mqttLinkOptionsFrom(config: Config, secrets: Secrets, url: string, protocolVersion: 4 | 5): MqttLinkOptions {
   const mqtt = config.sinks.mqtt;
   if ((mqtt.tls.certFile === '') !== (mqtt.tls.keyFile === '')) {
     throw new ConfigError(
@@ -98,7 +102,10 @@ export function mqttSinkOptionsFrom(config: Config, secrets: Secrets, url: strin
 export async function openMqttPublishing(input: MqttPublishingInput): Promise<MqttPublishing> {
   const { config, logger } = input;
   const mqttConfig = config.sinks.mqtt;
-  const mqtt = await MqttSink.connect(mqttSinkOptionsFrom(config, input.secrets, input.url, input.protocolVersion), logger);
+  // Never waits for the broker: a ground station that is not up yet is a link that is down, and results queue.
+  const mqtt = MqttLink.open(mqttLinkOptionsFrom(config, input.secrets, input.url, input.protocolVersion), logger, {
+    warnInvisibleRefusals: !input.embeddedBroker,
+  });
   let sink: OutboxMqttSink;
   try {
     sink = OutboxMqttSink.open(mqtt, { outbox: mqttConfig.outbox }, logger);
@@ -145,6 +152,16 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     metrics: input.metrics,
     outboxStats: () => sink.stats(),
     linkUp: () => sink.linkUp,
+    linkDetail: () => mqtt.state().detail,
+    broker: () => {
+      const check = mqtt.publishCheck();
+      return {
+        protocolVersion: mqtt.protocolVersion,
+        refusalsVisible: mqtt.protocolVersion === 5,
+        publishCheck: check.verdict,
+        publishCheckDetail: check.detail,
+      };
+    },
     ...(input.camera ? { camera: input.camera } : {}),
     // The configured thermal zone (thermal.sysfsRoot), the same one the governor acts on.
     cpuTempC: () => readSocTemperatureC(config.thermal.sysfsRoot),
@@ -178,6 +195,10 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     thumbs,
     close: async () => {
       health.stop();
+      // The last report counts every result's fate: after the drain, and with the broker's verdict rather than
+      // "pending", even after a short flight.
+      await sink.drain();
+      await mqtt.publishCheckSettled(ECHO_WAIT_MS + 1_000);
       // A last report with the flight's final counters, so a ground station sees how it ended even
       // when the flight was shorter than one health interval (sent only if the link is up).
       await health.report();

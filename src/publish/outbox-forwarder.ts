@@ -122,8 +122,10 @@ export class OutboxForwarder {
 
   #send(row: OutboxRow): void {
     this.#inflight.add(row.id);
+    this.#outbox.protect(row.id);
     void this.#publish(row).then((outcome) => {
       this.#inflight.delete(row.id);
+      this.#outbox.release(row.id);
       if (outcome === 'acked') {
         this.#delivered += 1;
         this.#outbox.ack(row.id);

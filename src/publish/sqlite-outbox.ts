@@ -36,6 +36,10 @@ export interface OutboxStats {
   droppedFull: number;
   /** Dropped because they were older than maxAgeS, since open. */
   droppedAge: number;
+  /** Rows an earlier run left, found at open. */
+  carriedOver: number;
+  /** Rows appended since open. */
+  appended: number;
 }
 
 /** At most one drop line per this interval: a full outbox drops on every frame and must not flood the journal. */
@@ -55,8 +59,8 @@ export class SqliteOutbox {
   readonly #now: () => number;
   readonly #insert: Database.Statement<[string, string, number, string, number]>;
   readonly #deleteById: Database.Statement<[number]>;
-  readonly #dropOldest: Database.Statement<[number]>;
-  readonly #dropOlderThan: Database.Statement<[number]>;
+  readonly #oldestIds: Database.Statement<[number], { id: number }>;
+  readonly #idsOlderThan: Database.Statement<[number], { id: number }>;
   readonly #oldest: Database.Statement<[], { enqueued_at_ms: number }>;
   readonly #after: Database.Statement<[number, number], RowRecord>;
   #depth: number;
@@ -66,6 +70,10 @@ export class SqliteOutbox {
   #closed = false;
   #droppedFull = 0;
   #droppedAge = 0;
+  readonly #carriedOver: number;
+  #appended = 0;
+  /** Rows handed to the broker and not answered yet: the client resends them after a reconnect, so they are never dropped. */
+  readonly #inflight = new Set<number>();
   #lastDropLogMs = -Infinity;
   #unloggedDrops = { full: 0, age: 0 };
   readonly #appendListeners = new Set<() => void>();
@@ -78,13 +86,14 @@ export class SqliteOutbox {
     this.#now = options.now ?? Date.now;
     this.#insert = db.prepare('INSERT INTO outbox (topic, flight_id, seq, payload, enqueued_at_ms) VALUES (?, ?, ?, ?, ?)');
     this.#deleteById = db.prepare('DELETE FROM outbox WHERE id = ?');
-    this.#dropOldest = db.prepare('DELETE FROM outbox WHERE id IN (SELECT id FROM outbox ORDER BY id LIMIT ?)');
-    this.#dropOlderThan = db.prepare('DELETE FROM outbox WHERE enqueued_at_ms < ?');
+    this.#oldestIds = db.prepare<[number], { id: number }>('SELECT id FROM outbox ORDER BY id LIMIT ?');
+    this.#idsOlderThan = db.prepare<[number], { id: number }>('SELECT id FROM outbox WHERE enqueued_at_ms < ? ORDER BY id');
     this.#oldest = db.prepare<[], { enqueued_at_ms: number }>('SELECT enqueued_at_ms FROM outbox ORDER BY id LIMIT 1');
     this.#after = db.prepare<[number, number], RowRecord>(
       'SELECT id, topic, flight_id, seq, payload, enqueued_at_ms FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
     );
     this.#depth = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    this.#carriedOver = this.#depth;
   }
 
   /**
@@ -157,8 +166,19 @@ export class SqliteOutbox {
     }));
   }
 
+  /** The row is on its way to the broker: the size and age limits skip it until release() or ack(). */
+  protect(id: number): void {
+    this.#inflight.add(id);
+  }
+
+  /** The row came back unanswered and waits for a resend like any other. */
+  release(id: number): void {
+    this.#inflight.delete(id);
+  }
+
   /** The broker acknowledged this row: delete it (batched with other acks into one transaction). */
   ack(id: number): void {
+    this.#inflight.delete(id);
     if (this.#closed) return;
     this.#acks.push(id);
     this.#scheduleFlush();
@@ -171,6 +191,8 @@ export class SqliteOutbox {
       oldestAgeMs: oldest === undefined ? null : Math.max(0, this.#now() - oldest.enqueued_at_ms),
       droppedFull: this.#droppedFull,
       droppedAge: this.#droppedAge,
+      carriedOver: this.#carriedOver,
+      appended: this.#appended,
     };
   }
 
@@ -186,7 +208,8 @@ export class SqliteOutbox {
     const cutoff = this.#now() - this.#options.maxAgeS * 1000;
     const oldest = this.#oldest.get();
     if (oldest === undefined || oldest.enqueued_at_ms >= cutoff) return;
-    const dropped = this.#dropOlderThan.run(cutoff).changes;
+    const ids = this.#idsOlderThan.all(cutoff).map((r) => r.id).filter((id) => !this.#inflight.has(id));
+    const dropped = this.#db.transaction(() => this.#deleteIds(ids))();
     this.#depth -= dropped;
     this.#droppedAge += dropped;
     this.#unloggedDrops.age += dropped;
@@ -230,7 +253,11 @@ export class SqliteOutbox {
         }
         const over = this.#depth - removed + added - this.#options.maxMessages;
         // Oldest first: on a long outage the newest results describe where the drone is now.
-        if (over > 0) droppedFull = this.#dropOldest.run(over).changes;
+        if (over > 0) {
+          // Rows in flight are skipped: they are the client's to resend, and will be delivered or come back to us.
+          const ids = this.#oldestIds.all(over + this.#inflight.size).map((r) => r.id).filter((id) => !this.#inflight.has(id));
+          droppedFull = this.#deleteIds(ids.slice(0, over));
+        }
       })();
     } catch (error) {
       const first = batch[0]?.entry.seq;
@@ -244,6 +271,7 @@ export class SqliteOutbox {
       return;
     }
     this.#depth += added - removed - droppedFull;
+    this.#appended += added;
     if (droppedFull > 0) {
       this.#droppedFull += droppedFull;
       this.#unloggedDrops.full += droppedFull;
@@ -251,6 +279,12 @@ export class SqliteOutbox {
     }
     for (const p of batch) p.resolve();
     if (added > 0) for (const listener of this.#appendListeners) listener();
+  }
+
+  #deleteIds(ids: readonly number[]): number {
+    let deleted = 0;
+    for (const id of ids) deleted += this.#deleteById.run(id).changes;
+    return deleted;
   }
 
   #logDrops(force = false): void {

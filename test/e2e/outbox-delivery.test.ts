@@ -139,8 +139,8 @@ describe('fieldeye run with the durable outbox against a real Mosquitto', () => 
         bySeq.set(seq, m.text);
       }
       // The link-loss was logged as a state, and the flight finished normally.
-      expect(run.stdout()).toContain('mqtt sink: link down, retrying');
-      expect(run.stdout()).toContain('mqtt outbox sink closed: every result delivered');
+      expect(run.stdout()).toContain('mqtt link: link down, retrying');
+      expect(run.stdout()).toContain('mqtt outbox sink closed: every result acknowledged by the broker');
 
       // The other topics: a retained flight document and schema-valid health reports.
       const flight = subscriber.messages.filter((m) => m.topic === 'fieldeye/v1/outage-drone/flight');

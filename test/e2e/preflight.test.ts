@@ -92,7 +92,7 @@ describe('fieldeye preflight', () => {
     expect(byName['camera']?.status).toBe('ok');
     expect(byName['gps']?.detail).toMatch(/^gpsd: [23]D fix/);
     expect(byName['broker']?.status).toBe('ok');
-    expect(byName['broker']?.detail).toMatch(/^broker mqtt:\/\/127\.0\.0\.1:\d+ reachable: accepted an MQTT 5 connection as "fieldeye-drone-1-preflight"$/);
+    expect(byName['broker']?.detail).toMatch(/^broker mqtt:\/\/127\.0\.0\.1:\d+ reachable: accepted an MQTT 5 connection as "fieldeye-drone-1-preflight"; the broker delivered a publish on fieldeye\/v1\/drone-1\/preflight\/check back to this client$/);
     expect(byName['model']?.detail).toMatch(/card and 1000 labels consistent/);
     expect(byName['temperature']?.detail).toMatch(/48\.0 °C/);
 
@@ -103,10 +103,12 @@ describe('fieldeye preflight', () => {
       const published = await retained;
       expect(published.go).toBe(true);
       expect(published.checks).toHaveLength(7);
-      // A marker sent after the preflight exited arrives after anything the preflight sent: nothing but the report came before it.
+      // A marker sent after the preflight exited arrives after anything the preflight sent: nothing but its non-retained
+      // delivery check and the report came before it.
       await client.publishAsync('fieldeye/v1/drone-1/test-marker', 'end', { qos: 1 });
-      const topics = (await seen.waitFor(2, 10_000)).map((m) => m.topic);
-      expect(topics).toEqual(['fieldeye/v1/drone-1/preflight', 'fieldeye/v1/drone-1/test-marker']);
+      const topics = (await seen.waitFor(3, 10_000)).map((m) => m.topic);
+      expect(topics).toEqual(['fieldeye/v1/drone-1/preflight/check', 'fieldeye/v1/drone-1/preflight', 'fieldeye/v1/drone-1/test-marker']);
+      expect(seen.messages[0]?.retain ?? false).toBe(false);
     } finally {
       await client.endAsync();
       await seen.close();

@@ -1,8 +1,9 @@
-// The embedded aedes broker: loopback only, MQTT 3.1.1 end to end with MqttSink, and a clear error for MQTT 5 clients.
+// The embedded aedes broker: loopback only, MQTT 3.1.1 end to end with MqttLink, and a clear error for MQTT 5 clients.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/platform/logger.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../src/publish/embedded-broker.js';
-import { MqttSink, type MqttSinkOptions } from '../../src/publish/mqtt-sink.js';
+import { MqttLink } from '../../src/publish/mqtt-link.js';
+import type { MqttLinkOptions } from '../../src/publish/mqtt-link-options.js';
 import { ResultSchema } from '../../src/publish/result-schema.js';
 import { collectMessages, startCollector } from '../support/mqtt-collector.js';
 import { sampleResult } from './sample-result.js';
@@ -16,7 +17,7 @@ afterAll(async () => {
   await broker?.close();
 });
 
-function options(drone: string, extra: Partial<MqttSinkOptions> = {}): MqttSinkOptions {
+function options(drone: string, extra: Partial<MqttLinkOptions> = {}): MqttLinkOptions {
   return {
     url: broker.url,
     protocolVersion: 4,
@@ -53,16 +54,16 @@ describe('startEmbeddedBroker', () => {
   });
 });
 
-describe('MqttSink over MQTT 3.1.1 with the embedded broker', () => {
+describe('MqttLink over MQTT 3.1.1 with the embedded broker', () => {
   it('delivers every result with QoS 1, keeps the retained status, and goes offline on close', async () => {
     const opts = options('drone-aedes');
     const results = await startCollector(broker.url, `${opts.topicPrefix}result`, { protocolVersion: 4 });
-    const sink = await MqttSink.connect(opts, silentLogger);
+    const sink = await MqttLink.connect(opts, silentLogger);
 
     const online = await collectMessages(broker.url, `${opts.topicPrefix}status`, 1, 2_000, { protocolVersion: 4 });
     expect(online.map((m) => [m.text, m.retain])).toEqual([['online', true]]);
 
-    await Promise.all([0, 1, 2, 3, 4, 5].map((seq) => sink.write(sampleResult(seq))));
+    await Promise.all([0, 1, 2, 3, 4, 5].map((seq) => sink.publishResult(sampleResult(seq))));
     const messages = await results.waitFor(7, 1_000);
     expect(messages).toHaveLength(6);
     expect(messages.every((m) => m.qos === 1 && m.topic === `${opts.topicPrefix}result`)).toBe(true);
@@ -75,7 +76,7 @@ describe('MqttSink over MQTT 3.1.1 with the embedded broker', () => {
   });
 
   it('tells an MQTT 5 client to use protocolVersion 4', async () => {
-    await expect(MqttSink.connect(options('drone-v5', { protocolVersion: 5 }), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(options('drone-v5', { protocolVersion: 5 }), silentLogger)).rejects.toThrow(
       `mqtt: broker ${broker.url} refused the connection: Unacceptable protocol version (code 1); set sinks.mqtt.protocolVersion to 4`,
     );
   });

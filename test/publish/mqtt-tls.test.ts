@@ -1,4 +1,4 @@
-// MqttSink over TLS against a real Mosquitto with a test CA and a client certificate made here with openssl; config files are read by mqttSinkOptionsFrom.
+// MqttLink over TLS against a real Mosquitto with a test CA and a client certificate made here with openssl; config files are read by mqttLinkOptionsFrom.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig, resolveConfigPaths } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { MqttSink } from '../../src/publish/mqtt-sink.js';
-import { mqttSinkOptionsFrom } from '../../src/publish/open-mqtt-publishing.js';
+import { MqttLink } from '../../src/publish/mqtt-link.js';
+import { mqttLinkOptionsFrom } from '../../src/publish/open-mqtt-publishing.js';
 import { freeLoopbackPort, startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { startCollector } from '../support/mqtt-collector.js';
 import { sampleResult } from './sample-result.js';
@@ -60,14 +60,14 @@ function optionsFromConfig(tls: Record<string, string>) {
     validateConfig({ droneId: 'drone-tls', sinks: { mqtt: { url: tlsUrl, connectTimeoutMs: 5_000, tls } } }, 'test'),
     dir,
   );
-  return mqttSinkOptionsFrom(config, {}, tlsUrl, 5);
+  return mqttLinkOptionsFrom(config, {}, tlsUrl, 5);
 }
 
-describe('MqttSink over TLS (mqtts://) with a client certificate', () => {
+describe('MqttLink over TLS (mqtts://) with a client certificate', () => {
   it('connects with the CA and the client certificate from the config and delivers a result', async () => {
     const collector = await startCollector(broker.url, 'fieldeye/v1/drone-tls/result');
-    const sink = await MqttSink.connect(optionsFromConfig({ caFile: 'ca.crt', certFile: 'client.crt', keyFile: 'client.key' }), silentLogger);
-    await sink.write(sampleResult(0));
+    const sink = await MqttLink.connect(optionsFromConfig({ caFile: 'ca.crt', certFile: 'client.crt', keyFile: 'client.key' }), silentLogger);
+    await sink.publishResult(sampleResult(0));
     const got = await collector.waitFor(1, 2_000);
     await sink.close();
     await collector.close();
@@ -75,13 +75,13 @@ describe('MqttSink over TLS (mqtts://) with a client certificate', () => {
   });
 
   it('names the CA setting when the broker certificate does not verify', async () => {
-    await expect(MqttSink.connect(optionsFromConfig({ caFile: 'other.crt', certFile: 'client.crt', keyFile: 'client.key' }), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(optionsFromConfig({ caFile: 'other.crt', certFile: 'client.crt', keyFile: 'client.key' }), silentLogger)).rejects.toThrow(
       new RegExp(`^mqtt: TLS handshake with broker ${tlsUrl.replaceAll('.', '\\.')} failed \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): .*\\); check sinks\\.mqtt\\.tls\\.caFile`),
     );
   });
 
   it('fails clearly without the client certificate the broker requires', async () => {
-    const attempt = MqttSink.connect(optionsFromConfig({ caFile: 'ca.crt' }), silentLogger);
+    const attempt = MqttLink.connect(optionsFromConfig({ caFile: 'ca.crt' }), silentLogger);
     // The broker's TLS alert (certificate required) is named, and so are the keys that fix it.
     await expect(attempt).rejects.toThrow(/^mqtt: TLS handshake with broker .* failed \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: [\s\S]*sinks\.mqtt\.tls\.certFile\/keyFile when the broker requires a client certificate$/);
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MqttSink } from '../../src/publish/mqtt-sink.js';
+import { MqttLink } from '../../src/publish/mqtt-link.js';
 import { OutboxMqttSink } from '../../src/publish/outbox-mqtt-sink.js';
 import { ResultSchema } from '../../src/publish/result-schema.js';
 import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
@@ -39,7 +39,7 @@ describe('OutboxMqttSink', () => {
     const proxy = await startTcpProxy(broker.port);
     const prefix = `fieldeye/v1/full-${process.pid}/`;
     const collector = await startCollector(broker.url, `${prefix}result`);
-    const mqtt = await MqttSink.connect(
+    const mqtt = await MqttLink.connect(
       { url: proxy.url, protocolVersion: 5, clientId: `full-${process.pid}`, topicPrefix: prefix, connectTimeoutMs: 5_000, keepaliveS: 1, reconnectMinMs: 100, reconnectMaxMs: 300 },
       logger,
     );

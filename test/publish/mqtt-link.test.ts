@@ -1,4 +1,4 @@
-// MqttSink against a real Mosquitto: QoS 1 delivery, schema gate, retained status and Last Will, clear connect errors.
+// MqttLink against a real Mosquitto: QoS 1 delivery, schema gate, retained status and Last Will, clear connect errors.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../src/platform/logger.js';
-import { MqttSink, type MqttSinkOptions } from '../../src/publish/mqtt-sink.js';
+import { MqttLink } from '../../src/publish/mqtt-link.js';
+import type { MqttLinkOptions } from '../../src/publish/mqtt-link-options.js';
 import { ResultSchema } from '../../src/publish/result-schema.js';
 import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { collectMessages, startCollector } from '../support/mqtt-collector.js';
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 /** Each test gets its own drone prefix and client id, so retained messages never leak between tests. */
-function optionsFor(url: string, extra: Partial<MqttSinkOptions> = {}): MqttSinkOptions {
+function optionsFor(url: string, extra: Partial<MqttLinkOptions> = {}): MqttLinkOptions {
   testNo += 1;
   const drone = `drone-${process.pid}-${testNo}`;
   return {
@@ -53,15 +54,15 @@ function capturingLogger(): { logger: Logger; text: () => string } {
   return { logger: pino({ level: 'trace' }, stream), text: () => chunks.join('') };
 }
 
-describe('MqttSink with Mosquitto (MQTT 5)', () => {
+describe('MqttLink with Mosquitto (MQTT 5)', () => {
   it('publishes every result exactly once on <prefix>result with QoS 1 and a schema-valid JSON payload', async () => {
     const options = optionsFor(broker.url);
     const collector = await startCollector(broker.url, `${options.topicPrefix}result`);
-    const sink = await MqttSink.connect(options, silentLogger);
+    const sink = await MqttLink.connect(options, silentLogger);
     expect(sink.resultTopic).toBe(`${options.topicPrefix}result`);
 
     const count = 25;
-    await Promise.all(Array.from({ length: count }, (_, seq) => sink.write(sampleResult(seq))));
+    await Promise.all(Array.from({ length: count }, (_, seq) => sink.publishResult(sampleResult(seq))));
     // Wait for one more than sent: a duplicate would show up here.
     const messages = await collector.waitFor(count + 1, 1_000);
     await sink.close();
@@ -82,17 +83,17 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
   it('refuses a result that fails the schema, names its seq and the field, and never publishes it', async () => {
     const options = optionsFor(broker.url);
     const collector = await startCollector(broker.url, `${options.topicPrefix}result`);
-    const sink = await MqttSink.connect(options, silentLogger);
+    const sink = await MqttLink.connect(options, silentLogger);
 
     const bad = sampleResult(3, { top: [{ index: 0, label: 'crop', score: 1.7 }] });
-    await expect(sink.write(bad)).rejects.toThrow(
+    await expect(sink.publishResult(bad)).rejects.toThrow(
       'mqtt: result seq 3 is not a valid payload, not published: top[0].score: Too big: expected number to be <=1; ' +
         'fix the stage that produced this field (schema: src/publish/result-schema.ts)',
     );
     const extraKey = { ...sampleResult(4), debug: true } as unknown as ReturnType<typeof sampleResult>;
-    await expect(sink.write(extraKey)).rejects.toThrow(/^mqtt: result seq 4 is not a valid payload, not published: \(root\): Unrecognized key: "debug"/);
+    await expect(sink.publishResult(extraKey)).rejects.toThrow(/^mqtt: result seq 4 is not a valid payload, not published: \(root\): Unrecognized key: "debug"/);
     // A valid result after the bad ones: it arrives, and it is the only thing that does.
-    await sink.write(sampleResult(5));
+    await sink.publishResult(sampleResult(5));
     const messages = await collector.waitFor(2, 1_000);
     await sink.close();
     await collector.close();
@@ -104,7 +105,7 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
     const options = optionsFor(broker.url);
     const statusTopic = `${options.topicPrefix}status`;
     const live = await startCollector(broker.url, statusTopic);
-    const sink = await MqttSink.connect(options, silentLogger);
+    const sink = await MqttLink.connect(options, silentLogger);
     expect(sink.statusTopic).toBe(statusTopic);
 
     // A subscriber that arrives later gets the retained state.
@@ -127,7 +128,7 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
     const options = optionsFor(proxy.url, { keepaliveS: 1 });
     const statusTopic = `${options.topicPrefix}status`;
     const live = await startCollector(broker.url, statusTopic);
-    const sink = await MqttSink.connect(options, silentLogger);
+    const sink = await MqttLink.connect(options, silentLogger);
     expect((await live.waitFor(1, 2_000)).map((m) => m.text)).toEqual(['online']);
 
     // The link dies and stays down: the broker sees no DISCONNECT and publishes the Last Will.
@@ -140,7 +141,7 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
     // A result written while the link is down waits (no error: link loss is a state) ...
     const results = await startCollector(broker.url, `${options.topicPrefix}result`);
     let delivered = false;
-    const duringOutage = sink.write(sampleResult(0)).then(() => {
+    const duringOutage = sink.publishResult(sampleResult(0)).then(() => {
       delivered = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -150,7 +151,7 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
     proxy.setPaused(false);
     expect((await live.waitFor(3, 10_000)).map((m) => m.text)).toEqual(['online', 'offline', 'online']);
     await duringOutage;
-    await sink.write(sampleResult(1));
+    await sink.publishResult(sampleResult(1));
     const arrived = await results.waitFor(3, 1_000);
     expect(arrived.map((m) => (JSON.parse(m.text) as { seq: number }).seq)).toEqual([0, 1]);
 
@@ -163,10 +164,10 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
   it('close() is bounded when the link is down, and a result still waiting for PUBACK is rejected, not lost silently', async () => {
     const proxy = await startTcpProxy(broker.port);
     const options = optionsFor(proxy.url, { keepaliveS: 1, closeTimeoutMs: 500 });
-    const sink = await MqttSink.connect(options, silentLogger);
+    const sink = await MqttLink.connect(options, silentLogger);
     proxy.setPaused(true);
     proxy.cut();
-    const stranded = sink.write(sampleResult(9)).then(
+    const stranded = sink.publishResult(sampleResult(9)).then(
       () => 'delivered',
       (error: unknown) => (error as Error).message,
     );
@@ -177,7 +178,7 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
   });
 
   it('rejects with the URL, the cause and what to do when the broker is unreachable', async () => {
-    await expect(MqttSink.connect(optionsFor('mqtt://127.0.0.1:1'), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(optionsFor('mqtt://127.0.0.1:1'), silentLogger)).rejects.toThrow(
       'mqtt: cannot reach broker mqtt://127.0.0.1:1 (ECONNREFUSED); is it running? set sinks.mqtt.url or leave it empty to use the embedded broker',
     );
   });
@@ -191,7 +192,7 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
     const port = typeof address === 'object' && address !== null ? address.port : 0;
     const url = `mqtt://127.0.0.1:${port}`;
     try {
-      await expect(MqttSink.connect(optionsFor(url, { connectTimeoutMs: 300 }), silentLogger)).rejects.toThrow(
+      await expect(MqttLink.connect(optionsFor(url, { connectTimeoutMs: 300 }), silentLogger)).rejects.toThrow(
         `mqtt: no answer from broker ${url} within 300 ms (timeout); check sinks.mqtt.url (host, port, mqtt:// or mqtts://) and the network link to it`,
       );
     } finally {
@@ -201,19 +202,19 @@ describe('MqttSink with Mosquitto (MQTT 5)', () => {
   });
 
   it('rejects an unknown host with a clear error', async () => {
-    await expect(MqttSink.connect(optionsFor('mqtt://no-such-host.invalid:1883'), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(optionsFor('mqtt://no-such-host.invalid:1883'), silentLogger)).rejects.toThrow(
       /^mqtt: cannot resolve the host of mqtt:\/\/no-such-host\.invalid:1883 \((ENOTFOUND|EAI_AGAIN)\); check sinks\.mqtt\.url$/,
     );
   });
 
   it('refuses a bad topic prefix before connecting', async () => {
-    await expect(MqttSink.connect(optionsFor(broker.url, { topicPrefix: 'fieldeye/v1/+' }), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(optionsFor(broker.url, { topicPrefix: 'fieldeye/v1/+' }), silentLogger)).rejects.toThrow(
       `mqtt: sinks.mqtt.topicPrefix must end with '/' and contain no '+', '#' or NUL, e.g. 'fieldeye/v1/drone-1/' (received "fieldeye/v1/+")`,
     );
   });
 });
 
-describe('MqttSink with an authenticating Mosquitto', () => {
+describe('MqttLink with an authenticating Mosquitto', () => {
   let secured: MosquittoBroker;
   const password = 'pa55-secret-never-logged';
 
@@ -244,16 +245,16 @@ describe('MqttSink with an authenticating Mosquitto', () => {
   it('connects with the right credentials and never logs the password', async () => {
     const { logger, text } = capturingLogger();
     const options = optionsFor(secured.url, { username: 'drone', password, topicPrefix: 'fieldeye/v1/drone-ok/' });
-    const sink = await MqttSink.connect(options, logger);
-    await sink.write(sampleResult(0));
+    const sink = await MqttLink.connect(options, logger);
+    await sink.publishResult(sampleResult(0));
     await sink.close();
-    expect(text()).toContain('mqtt sink: connected, status online');
+    expect(text()).toContain('mqtt link: connected');
     expect(text()).not.toContain(password);
   });
 
   it('rejects bad credentials naming the reason code and the config keys to fix, without the password', async () => {
     const { logger, text } = capturingLogger();
-    const attempt = MqttSink.connect(optionsFor(secured.url, { username: 'drone', password: 'wrong-password' }), logger);
+    const attempt = MqttLink.connect(optionsFor(secured.url, { username: 'drone', password: 'wrong-password' }), logger);
     // Mosquitto 2.0.11 answers a wrong password with 135 (not authorised), not 134 (bad user name or password).
     await expect(attempt).rejects.toThrow(
       `mqtt: broker ${secured.url} refused the connection: Not authorized (code 135); check sinks.mqtt.username/password and the broker's ACL for this client`,
@@ -267,7 +268,7 @@ describe('MqttSink with an authenticating Mosquitto', () => {
   });
 
   it('reports not authorised for an anonymous client (MQTT 3.1.1 return code 5)', async () => {
-    await expect(MqttSink.connect(optionsFor(secured.url, { protocolVersion: 4 }), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(optionsFor(secured.url, { protocolVersion: 4 }), silentLogger)).rejects.toThrow(
       `mqtt: broker ${secured.url} refused the connection: Not authorized (code 5); check sinks.mqtt.username/password and the broker's ACL for this client`,
     );
   });
@@ -276,8 +277,8 @@ describe('MqttSink with an authenticating Mosquitto', () => {
     const ground = { clientOptions: { username: 'ground', password } };
     const options = optionsFor(secured.url, { username: 'drone', password, topicPrefix: 'fieldeye/v1/drone-muted/' });
     const collector = await startCollector(secured.url, 'fieldeye/v1/drone-muted/result', ground);
-    const sink = await MqttSink.connect(options, silentLogger);
-    await expect(sink.write(sampleResult(2))).rejects.toThrow(
+    const sink = await MqttLink.connect(options, silentLogger);
+    await expect(sink.publishResult(sampleResult(2))).rejects.toThrow(
       `mqtt: broker ${secured.url} refused result seq 2 on fieldeye/v1/drone-muted/result (135: Publish error: Not authorized); check the broker ACL for this client`,
     );
     expect(await collector.waitFor(1, 500)).toEqual([]);
@@ -287,8 +288,8 @@ describe('MqttSink with an authenticating Mosquitto', () => {
     // The same drone on an allowed prefix gets through: the ACL, not the sink, made the difference.
     const allowed = optionsFor(secured.url, { username: 'drone', password, topicPrefix: 'fieldeye/v1/drone-ok/' });
     const okCollector = await startCollector(secured.url, 'fieldeye/v1/drone-ok/result', ground);
-    const okSink = await MqttSink.connect(allowed, silentLogger);
-    await okSink.write(sampleResult(2));
+    const okSink = await MqttLink.connect(allowed, silentLogger);
+    await okSink.publishResult(sampleResult(2));
     expect(await okCollector.waitFor(1, 2_000)).toHaveLength(1);
     await okSink.close();
     await okCollector.close();
@@ -296,7 +297,7 @@ describe('MqttSink with an authenticating Mosquitto', () => {
 
   it('keeps a password embedded in the URL out of errors', async () => {
     const url = `mqtt://drone:${password}@127.0.0.1:1`;
-    await expect(MqttSink.connect(optionsFor(url), silentLogger)).rejects.toThrow(
+    await expect(MqttLink.connect(optionsFor(url), silentLogger)).rejects.toThrow(
       'mqtt: cannot reach broker mqtt://drone:redacted@127.0.0.1:1 (ECONNREFUSED)',
     );
   });

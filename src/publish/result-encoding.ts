@@ -1,0 +1,32 @@
+// The gate every result passes before it is published: validated against the exported schema, encoded once as the exact bytes sent.
+import type { z } from 'zod';
+import { ResultSchema, type Result } from './result-schema.js';
+
+/** Validates a result and returns the exact JSON text to publish; throws naming the seq and the field when it is not valid. */
+export function encodeResult(result: Result): string {
+  const parsed = ResultSchema.safeParse(result);
+  if (!parsed.success) {
+    throw new Error(
+      `mqtt: result seq ${seqOf(result)} is not a valid payload, not published: ${formatIssues(parsed.error)}; ` +
+        'fix the stage that produced this field (schema: src/publish/result-schema.ts)',
+    );
+  }
+  return JSON.stringify(parsed.data);
+}
+
+export function seqOf(result: unknown): string {
+  const seq = (result as { seq?: unknown } | null | undefined)?.seq;
+  return typeof seq === 'number' ? String(seq) : JSON.stringify(seq) ?? 'undefined';
+}
+
+/** `top[0].score: Too big: expected number to be <=1` for each issue; the path is what the producer has to fix. */
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = issue.path
+        .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
+        .join('');
+      return `${path === '' ? '(root)' : path}: ${issue.message}`;
+    })
+    .join('; ');
+}
