@@ -145,6 +145,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'port to listen on (default 8080; 0 = any free port)', positiveInt('--port'))
     .option('-m, --model <file>', 'ONNX model with its card for "try a photo" (same classifier code as the drone); no panel without it')
     .option('--token <token>', 'access token every request needs (prefer the variable named by dashboard.tokenEnv: arguments show in ps)')
+    .option('--insecure-no-token', 'serve a non-loopback --host with no access token: anyone who can reach it sees the flight (without it the dashboard refuses)', false)
     .option('--tiles <template|folder>', 'map tiles: an http(s) URL template with {z}/{x}/{y} or a folder of <z>/<x>/<y>.png; default none (offline grid)')
     .action(async (opts: DashboardCommandOptions) => {
       exitCode = await dashboardCommand(opts);

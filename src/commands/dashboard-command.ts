@@ -14,6 +14,8 @@ export interface DashboardCommandOptions {
   port?: number;
   model?: string;
   token?: string;
+  /** --insecure-no-token: the loudly named opt-out that lets a non-loopback --host serve without a token. */
+  insecureNoToken: boolean;
   tiles?: string;
 }
 
@@ -31,6 +33,7 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
       tiles,
       ...(opts.host !== undefined ? { host: opts.host } : {}),
       ...(opts.port !== undefined ? { port: opts.port } : {}),
+      ...(opts.insecureNoToken ? { insecureNoToken: true } : {}),
     },
   };
   const fromEnv = config.dashboard.tokenEnv === '' ? undefined : process.env[config.dashboard.tokenEnv];

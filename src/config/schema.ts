@@ -355,6 +355,11 @@ export const DashboardConfigSchema = z.strictObject({
   tiles: z.string({ error: 'a tile URL template or a folder path' }).default(''),
   /** Environment variable holding the access token; set and not empty = every request needs it. */
   tokenEnv: z.string({ error: 'an environment variable name' }).default('FIELDEYE_DASHBOARD_TOKEN'),
+  /**
+   * Serve a non-loopback host with no access token (also --insecure-no-token): anyone who can reach it sees the flight.
+   * Off, the dashboard refuses to start that way.
+   */
+  insecureNoToken: z.boolean({ error: 'true or false' }).default(false),
   /** Results of the current flight kept per drone; beyond it the oldest leave the map (the class counts keep them). */
   maxResultsPerDrone: intBetween(1, 1_000_000).default(20_000),
   /** Drones tracked at once; messages of more drones are counted in diagnostics and not shown. */

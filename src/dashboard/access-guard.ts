@@ -31,6 +31,17 @@ function cookieValue(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Where to send the browser after the token exchange: always a path on this dashboard. The parser removes `.`
+ * segments, so `/.//evil.example/` has the path `//evil.example/`, which a browser reads as another host.
+ */
+function localLocation(url: URL): string {
+  const location = `/${url.pathname.replace(/^[/\\]+/, '')}${url.search}`;
+  // Anything that still resolves off this host (there should be nothing) goes to the page itself.
+  const resolved = new URL(location, 'http://dashboard.invalid');
+  return resolved.origin === 'http://dashboard.invalid' ? location : '/';
+}
+
 export class AccessGuard {
   /** The cookie carries a MAC of the token under a per-process key, not the token itself; a restart logs pages out. */
   private readonly cookieSecret = randomBytes(32);
@@ -61,7 +72,8 @@ export class AccessGuard {
     }
     if (this.token === null) return { allow: true };
 
-    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    // RFC 7235: the auth scheme is case-insensitive (`bearer T`, `BEARER T`), one or more spaces before the token.
+    const bearer = /^bearer +(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (bearer !== undefined && sameSecret(bearer, this.token)) return { allow: true };
     const cookie = cookieValue(req, TOKEN_COOKIE);
     if (cookie !== undefined && sameSecret(cookie, this.cookieFor(this.token))) return { allow: true };
@@ -72,7 +84,7 @@ export class AccessGuard {
       return {
         allow: false,
         status: 303,
-        location: `${clean.pathname}${clean.search}`,
+        location: localLocation(clean),
         cookie: `${TOKEN_COOKIE}=${this.cookieFor(this.token)}; HttpOnly; SameSite=Strict; Path=/`,
         message: 'token accepted',
       };

@@ -2,7 +2,7 @@
 // link is a state shown on the page, never a reason to stop), every message handed on as received.
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../platform/logger.js';
-import { redactUrl } from '../platform/redact-url.js';
+import { redactUrl, redactUrlsIn } from '../platform/redact-url.js';
 import type { BrokerView } from './dashboard-types.js';
 
 export interface MqttSubscriberOptions {
@@ -83,7 +83,9 @@ export class MqttSubscriber {
     await this.client.endAsync(true);
   }
 
-  private set(state: BrokerView['state'], detail: string | null): void {
+  private set(state: BrokerView['state'], rawDetail: string | null): void {
+    // The detail is shown on the page: an error quoting the broker URL must not carry its password there.
+    const detail = rawDetail === null ? null : redactUrlsIn(rawDetail);
     if (state === this.state.state && detail === this.state.detail) return;
     this.state = { ...this.state, state, detail, since: state === this.state.state ? this.state.since : new Date().toISOString() };
     this.options.onBrokerChange(this.view());

@@ -1,10 +1,11 @@
 // Composition of the ground-station dashboard: broker (given or embedded) -> subscriber -> state -> event hub ->
 // HTTP server, plus the optional try-a-photo classifier; every resource opened here is closed by close().
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Config } from '../config/schema.js';
 import type { Secrets } from '../config/resolve-secrets.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
+import { redactUrl } from '../platform/redact-url.js';
 import { startEmbeddedBroker } from '../publish/embedded-broker.js';
 import { mqttLinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
 import { AccessGuard } from './access-guard.js';
@@ -34,15 +35,40 @@ export interface DashboardOptions {
 export interface RunningDashboard {
   /** http://host:port/ as a browser on this machine opens it. */
   readonly url: string;
+  /** The broker subscribed to, without credentials: it is printed and shown. */
   readonly brokerUrl: string;
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Only this machine can reach the address; a name other than localhost may resolve to anything, so it is not. */
+function isLoopback(host: string): boolean {
+  const family = isIP(host);
+  if (family === 0) return /^localhost\.?$/i.test(host);
+  // ::ffff:127.0.0.1 (IPv4-mapped) counts as the IPv4 address it carries.
+  return LOOPBACK.check(host, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** A broker value as it may appear in an error: a URL's password redacted, and a scheme-less `user:pass@host` too. */
+function shownBroker(value: string): string {
+  return redactUrl(value).replace(/^([^\s:@/]*):[^\s@/]*@/, '$1:redacted@');
+}
 
 export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
   const { config, logger } = options;
   const settings = config.dashboard;
+  // Refused before anything is opened: without a token every request is served, so a network address would hand the
+  // flight, the map and the try-a-photo classifier to anyone on that network (or the internet, on 0.0.0.0 / ::).
+  if (!isLoopback(settings.host) && options.token === null && !settings.insecureNoToken) {
+    const setToken = settings.tokenEnv === '' ? 'pass --token' : `set ${settings.tokenEnv} (dashboard.tokenEnv) or pass --token`;
+    throw new ConfigError(
+      `dashboard.host (--host): ${settings.host} is not a loopback address, and no access token is set, so anyone who can reach it would see the flight; ` +
+        `${setToken}, listen on 127.0.0.1, or, to serve it to everyone on that network anyway, pass --insecure-no-token (dashboard.insecureNoToken: true)`,
+    );
+  }
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
     const steps = cleanups.splice(0).reverse();
@@ -72,7 +98,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       throw new ConfigError('dashboard: no broker to subscribe to: pass --broker mqtt://host:1883, set sinks.mqtt.url in --config, or pass --embedded-broker');
     }
     if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(brokerUrl)) {
-      throw new ConfigError(`--broker: expected a broker URL such as mqtt://host:1883, received "${brokerUrl}"`);
+      throw new ConfigError(`--broker: expected a broker URL such as mqtt://host:1883, received "${shownBroker(brokerUrl)}"`);
     }
     const mqtt = mqttLinkOptionsFrom(config, options.secrets, brokerUrl, protocolVersion);
 
@@ -96,13 +122,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         uploadMaxBytes,
         maxResultsPerDrone: settings.maxResultsPerDrone,
       },
-      broker: subscriber?.view() ?? { url: brokerUrl, filter: layout.filter, state: 'connecting', detail: null, since: new Date().toISOString() },
+      broker: subscriber?.view() ?? { url: redactUrl(brokerUrl), filter: layout.filter, state: 'connecting', detail: null, since: new Date().toISOString() },
       ...state.snapshot(),
     });
 
     const guard = new AccessGuard(options.token, settings.host);
-    if (!LOOPBACK.has(settings.host) && options.token === null) {
-      logger.warn({ host: settings.host }, `dashboard: listening on ${settings.host} without an access token: anyone on that network can see the flight; set ${settings.tokenEnv} or --token`);
+    if (!isLoopback(settings.host) && options.token === null) {
+      logger.warn(
+        { host: settings.host },
+        `dashboard: INSECURE: listening on ${settings.host} without an access token (--insecure-no-token / dashboard.insecureNoToken): anyone who can reach it sees the flight and can use the dashboard`,
+      );
     }
     const server = createDashboardServer({ assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, logger });
     await new Promise<void>((resolve, reject) => {
@@ -143,7 +172,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const running = subscriber;
     cleanups.push(() => running.close());
 
-    return { url: `http://${shownHost}:${port}/`, brokerUrl: mqtt.url, close: closeAll };
+    return { url: `http://${shownHost}:${port}/`, brokerUrl: redactUrl(mqtt.url), close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

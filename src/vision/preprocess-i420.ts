@@ -1,5 +1,6 @@
 // The raw-camera preprocessing path: I420 frames already at model scale become the centre crop's RGB and the model tensor in one pass.
 import type { RawFrameFormat } from '../capture/frame-source.js';
+import { ConfigError } from '../config/config-error.js';
 import { assertGeometryOptions, resizeCropGeometry } from './preprocess-geometry.js';
 import { normaliseToNchw } from './preprocess-normalise.js';
 import type { PreprocessOptions, Preprocessed } from './preprocess-types.js';
@@ -84,7 +85,8 @@ export function i420ToRgb(bytes: Uint8Array, raw: RawFrameFormat, rect: PixelRec
 /** Raw frames are cropped, never resized: their shorter side has to be the model's resize size already. */
 export function assertRawFitsModel(width: number, height: number, resizeShorterPx: number): void {
   if (Math.min(width, height) !== resizeShorterPx) {
-    throw new RangeError(
+    // A configuration fault: no restart can make the camera's output size fit the model.
+    throw new ConfigError(
       `source.widthPx/heightPx ${width}x${height}: for yuv420 the shorter side must be the model's resize size ` +
         `(${resizeShorterPx}), because raw frames are centre-cropped without resizing; set it to ${resizeShorterPx}`,
     );

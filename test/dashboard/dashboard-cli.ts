@@ -7,6 +7,8 @@ export interface DashboardProcess {
   /** http://127.0.0.1:<port>/ */
   readonly url: string;
   readonly pid: number;
+  /** Everything it printed so far: the start line, and nothing else that may hold a secret. */
+  stdout(): string;
   stderr(): string;
   /** SIGTERM, then the exit code (SIGKILL after 10 s so a test run never hangs). */
   stop(): Promise<number | null>;
@@ -39,6 +41,7 @@ export function startDashboardCli(args: string[], env: NodeJS.ProcessEnv = {}): 
       resolve({
         url,
         pid: child.pid ?? -1,
+        stdout: () => stdout,
         stderr: () => stderr,
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -136,7 +136,8 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
   it('a config with an unknown key stops before anything starts', async () => {
     const config = writeConfig('typo.yaml', [`source: { type: images, dir: ${FLIGHT} }`, 'model: { topk: 3 }']);
     const run = await runCli(['run', '--config', config]);
-    expect(run.code).toBe(1);
+    // EX_CONFIG: systemd does not restart a service whose configuration is wrong.
+    expect(run.code).toBe(78);
     expect(run.stderr).toBe(`fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, topK, intraOpThreads, int8Path, precision, precisionTimingS, precisionCachePath\n`);
   });
 });

@@ -105,7 +105,7 @@ describe('fieldeye run with a stand-in rpicam-vid', () => {
     const standin = standinEnv(yuvDir);
     const { config, out } = flight('badsize', '{ type: rpicam, widthPx: 640, heightPx: 480 }');
     const run = await runCli(['run', '--config', config, '--out', out], standin.env);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(78);
     expect(run.stderr).toMatch(/source.widthPx\/heightPx 640x480: for yuv420 the shorter side must be the model's resize size \(256\)/);
     expect(standin.runs()).toHaveLength(0);
   });
