@@ -3,6 +3,7 @@
 import { ConfigError } from './config/config-error.js';
 import { EXIT } from './platform/exit-codes.js';
 import { redactUrlsIn } from './platform/redact-url.js';
+import { packageVersion } from './platform/package-root.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
   const program = new Command()
     .name('fieldeye')
     .description('Edge-vision pipeline for agricultural drones: capture, classify, geotag, publish over MQTT.')
+    .version(packageVersion(), '-V, --version', 'print the fieldeye version and exit')
     .showHelpAfterError()
     .configureHelp({ showGlobalOptions: true });
 

@@ -1,6 +1,6 @@
 // Finds the installed package's own folder (for bundled labels, configs and the generated-model cache),
 // whether running compiled from dist/ or from source under tests.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,4 +16,9 @@ export function packageRoot(): string {
   }
   cached = dir;
   return dir;
+}
+
+/** The installed fieldeye's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }

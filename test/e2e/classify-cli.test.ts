@@ -79,4 +79,13 @@ describe('fieldeye classify', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Usage: fieldeye/);
   });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const run = await runCli([flag]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe(`${version}\n`);
+    }
+  });
 });
