@@ -18,6 +18,17 @@ export interface Frame {
   raw?: RawFrameFormat;
   /** The flight session the frame belongs to, when the run is split by arming (FlightSessions); seq counts within it. */
   flightId?: string;
+  /**
+   * A replayed imported photo's own geotag (its EXIF GPS and XMP attitude; null: the photo has no position): the
+   * position source answers with it, not with telemetry at a time another photo of the same second shares.
+   */
+  ownPosition?: {
+    latDeg: number;
+    lonDeg: number;
+    altMslM: number | null;
+    altAglM: number | null;
+    attitude: { rollDeg: number; pitchDeg: number; yawDeg: number } | null;
+  } | null;
 }
 
 /** Layout of raw frame bytes: I420 is a luma plane of stride x height, then U and V of (stride/2) x (height/2). */

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RecordedFlight } from '../flight/flight-reader.js';
-import type { FrameRecord } from '../flight/recording-format.js';
+import { FrameGeotagSchema, type FrameRecord } from '../flight/recording-format.js';
 import type { Frame, FrameSource } from './frame-source.js';
 
 export interface RecordingFrameSourceOptions {
@@ -65,10 +65,17 @@ export class RecordingFrameSource implements FrameSource {
         const path = join(this.flight.dir, r.file);
         // A missing or unreadable file still becomes a frame: decoding reports it with its seq, as for live frames.
         const bytes = await readFile(path).catch(() => Buffer.alloc(0));
-        yield { seq, capturedAtMs: r.capturedAtMs, timeSource: r.timeSource, bytes, name: r.name, path, ...(r.raw ? { raw: r.raw } : {}) };
+        yield { seq, capturedAtMs: r.capturedAtMs, timeSource: r.timeSource, bytes, name: r.name, path, ...(r.raw ? { raw: r.raw } : {}), ...ownPosition(r) };
       }
     }
   }
 
   async close(): Promise<void> {}
+}
+
+/** An imported photo's geotag from its record (`source.geotag`); nothing when absent or unreadable (then telemetry answers). */
+function ownPosition(r: FrameRecord): Pick<Frame, 'ownPosition'> {
+  if (!('geotag' in r.source)) return {};
+  const geotag = FrameGeotagSchema.safeParse(r.source['geotag']);
+  return geotag.success ? { ownPosition: geotag.data } : {};
 }

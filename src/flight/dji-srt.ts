@@ -3,7 +3,9 @@
 // (Phantom 4 RTK, Mavic Mini); Mavic Pro "HOME(lon,lat) date / GPS(lon,lat,sats) BAROMETER:h"; Matrice 300
 // "GPS(lat,lon,altM) BAROMETER:hM" (order reversed, third value metres); and the bracketed "[latitude: x]
 // [longitude|longtitude: y] [altitude: a] | [rel_alt: r abs_alt: a] [gb_yaw: .. gb_pitch: .. gb_roll: ..]" of
-// Mavic 2/3, Air 2/2S/3S, Mini, Avata and Neo. CRLF, a BOM and reordered fields are fine.
+// Mavic 2/3, Air 2/2S/3S, Mini, Avata and Neo. CRLF, a BOM and reordered fields are fine. Dates in every form DJI
+// wrote: "2017.8.5 14:11:51" (early Mavic Pro firmware: one-digit month, day and hour), "2017.08.05 14:11:51",
+// "2018-09-13 10:32:43,123,456" (ms, then µs), "2020-06-11 14:11:51.123"; a date that does not exist is a problem.
 import type { Attitude } from '../geo/track.js';
 
 export interface SrtCue {
@@ -34,7 +36,8 @@ export interface SrtParse {
 }
 
 const TIMING = /^(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})\s*-->\s*(\d{1,2}):(\d{2}):(\d{2})[,.](\d{1,3})/;
-const DATE = /(\d{4})[-./](\d{2})[-./](\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?/;
+// Month, day and hour may have one digit; a fraction is cut to milliseconds (",123,456" is ms then µs: ",456" is left).
+const DATE = /(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})[ T](\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?/;
 
 function ms(h: string, m: string, s: string, frac: string): number {
   return ((Number(h) * 60 + Number(m)) * 60 + Number(s)) * 1000 + Number(frac.padEnd(3, '0'));
@@ -76,14 +79,25 @@ interface Parsed {
   why: string | null;
   rest: Omit<SrtCue, 'index' | 'startMs' | 'endMs' | 'latDeg' | 'lonDeg' | 'noFixWhy'>;
   problem: string | null;
+  /** The cue keeps its position; only its wall-clock time is dropped. */
+  dateProblem: string | null;
+}
+
+/** The cue's wall-clock time, ms; null without a date; a problem when the date or time does not exist (month 13, 25:00). */
+function dateIn(text: string): { dateMs: number | null; problem: string | null } {
+  const date = DATE.exec(text);
+  if (!date) return { dateMs: null, problem: null };
+  const [y, mo, d, h, mi, sec] = date.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const day = Date.UTC(y, mo - 1, d);
+  if (mo < 1 || mo > 12 || d < 1 || new Date(day).getUTCDate() !== d || h > 23 || mi > 59 || sec > 59) {
+    return { dateMs: null, problem: `date "${date[0]}" does not exist` };
+  }
+  return { dateMs: Date.UTC(y, mo - 1, d, h, mi, sec) + Number((date[7] ?? '0').slice(0, 3).padEnd(3, '0')), problem: null };
 }
 
 function parseBody(body: string): Parsed {
   const text = body.replace(/<[^>]*>/g, ' ');
-  const date = DATE.exec(text);
-  const dateMs = date
-    ? Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3]), Number(date[4]), Number(date[5]), Number(date[6])) + Number((date[7] ?? '0').padEnd(3, '0'))
-    : null;
+  const { dateMs, problem: dateProblem } = dateIn(text);
   const f = bracketFields(text);
   let lat: number | null = null;
   let lon: number | null = null;
@@ -136,6 +150,7 @@ function parseBody(body: string): Parsed {
     lon,
     why: lat === null ? why : null,
     problem,
+    dateProblem,
     rest: { dateMs, altMslM, altAglM, satellites, attitude: pry(/F\.PRY\s*\(([^)]*)\)/.exec(text)?.[1]), gimbal },
   };
 }
@@ -161,6 +176,7 @@ export function parseDjiSrt(input: string): SrtParse {
     const index = t === 1 && /^\d+$/.test((block[0] as string).trim()) ? Number((block[0] as string).trim()) : cues.length + 1;
     const parsed = parseBody(block.slice(t + 1).join('\n'));
     if (parsed.problem) problems.push(`line ${blockStart + t + 2}: ${parsed.problem}; cue ${index} has no position`);
+    if (parsed.dateProblem) problems.push(`line ${blockStart + t + 2}: ${parsed.dateProblem}; cue ${index} has no date`);
     cues.push({
       index,
       startMs: ms(m[1] as string, m[2] as string, m[3] as string, m[4] as string),

@@ -7,7 +7,7 @@ import type { Logger } from '../platform/logger.js';
 import { FlightWriter } from './flight-writer.js';
 import { noFixPeriods } from './no-fix-periods.js';
 import { readPhotoMetadata, type PhotoMetadata } from './photo-metadata.js';
-import type { FlightManifest } from './recording-format.js';
+import type { FlightManifest, FrameGeotag } from './recording-format.js';
 
 export interface ImportImagesOptions {
   dir: string;
@@ -54,14 +54,19 @@ export async function importImages(options: ImportImagesOptions): Promise<Flight
   const states = [];
   for (const p of photos) {
     const { meta } = p;
+    const hasFix = meta.latDeg !== null && meta.lonDeg !== null;
+    // The photo's own tags, with the frame: replay geotags it with them, whatever else shares its second (burst shots,
+    // fast intervals with whole-second EXIF times) in telemetry.jsonl.
+    const geotag: FrameGeotag = hasFix
+      ? { latDeg: meta.latDeg as number, lonDeg: meta.lonDeg as number, altMslM: meta.altMslM, altAglM: meta.altAglM, attitude: meta.attitude }
+      : null;
     writer.writeFrame({
       capturedAtMs: p.capturedAtMs,
       timeSource: p.timeSource,
       name: p.name,
       bytes: await readFile(p.path),
-      source: { photo: p.name, camera: meta.camera, altAglTag: meta.altAglTag },
+      source: { photo: p.name, camera: meta.camera, altAglTag: meta.altAglTag, geotag },
     });
-    const hasFix = meta.latDeg !== null && meta.lonDeg !== null;
     writer.writeTelemetry({
       kind: 'fix',
       source: 'exif',

@@ -95,6 +95,23 @@ export const FrameRecordSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * What an imported photo says about itself (EXIF GPS, XMP attitude), kept in its frames.jsonl record as
+ * `source.geotag`; null when the photo has no GPS position. Replay geotags the frame with it instead of looking the
+ * frame's time up in telemetry.jsonl: photos taken within the same second share a time there, and the track keeps one.
+ * Inside the free-form `source`, so readers of version 1 without it still read the file (and use the telemetry).
+ */
+export const FrameGeotagSchema = z
+  .strictObject({
+    latDeg: z.number().min(-90).max(90),
+    lonDeg: z.number().min(-180).max(180),
+    altMslM: nullableNumber,
+    altAglM: nullableNumber,
+    /** Vehicle attitude from the photo's XMP (as its `attitude` telemetry sample); null when it has none. */
+    attitude: z.strictObject({ rollDeg: z.number().finite(), pitchDeg: z.number().finite(), yawDeg: z.number().finite() }).nullable(),
+  })
+  .nullable();
+
 const sampleBase = {
   timeMs: epochMs,
   /** Which telemetry source produced the sample: nmea, gpsd, mavlink, exif, xmp, srt, simulator... */
@@ -139,3 +156,4 @@ export type FrameRecord = z.infer<typeof FrameRecordSchema>;
 export type FixRecord = z.infer<typeof FixRecordSchema>;
 export type TelemetryRecord = z.infer<typeof TelemetryRecordSchema>;
 export type NoFixPeriod = z.infer<typeof NoFixPeriodSchema>;
+export type FrameGeotag = z.infer<typeof FrameGeotagSchema>;

@@ -24,11 +24,52 @@ export interface GpsdStats {
   disconnects: number;
   tpv: number;
   att: number;
-  /** Lines that were not JSON, or TPVs without a time (gpsd's first TPV often has none). */
+  /**
+   * Lines that were not JSON, TPVs without a time (gpsd's first TPV often has none), and reports with a value that
+   * cannot be true (latitude 91, -5 satellites used, 30 February): dropped whole, never half used.
+   */
   unusable: number;
 }
 
 const WATCH = '?WATCH={"enable":true,"json":true};\n';
+
+/** Allowed range of each number gpsd may send that fieldeye uses; a value outside it makes the report unusable. */
+const RANGES: Record<string, { min: number; max: number; whole?: true }> = {
+  mode: { min: 0, max: 3, whole: true },
+  lat: { min: -90, max: 90 },
+  lon: { min: -180, max: 180 },
+  alt: { min: -Infinity, max: Infinity },
+  altMSL: { min: -Infinity, max: Infinity },
+  speed: { min: 0, max: Infinity },
+  track: { min: 0, max: 360 },
+  hdop: { min: 0, max: Infinity },
+  uSat: { min: 0, max: Infinity, whole: true },
+  heading: { min: 0, max: 360 },
+  pitch: { min: -180, max: 180 },
+  roll: { min: -180, max: 180 },
+};
+
+/** The first field of a report that is present but impossible, or null when every field used is plausible. */
+function impossibleField(msg: Record<string, unknown>): string | null {
+  for (const [key, r] of Object.entries(RANGES)) {
+    if (!(key in msg)) continue;
+    const v = msg[key];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < r.min || v > r.max || (r.whole && !Number.isInteger(v))) return `${key} ${JSON.stringify(v)}`;
+  }
+  const time = msg['time'];
+  if (time !== undefined && !isCalendarTime(time)) return `time ${JSON.stringify(time)}`;
+  return null;
+}
+
+/** An ISO 8601 UTC time whose date and clock exist (Date.parse takes 30 February as 2 March). */
+function isCalendarTime(time: unknown): boolean {
+  if (typeof time !== 'string') return false;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})/.exec(time);
+  if (!m || !Number.isFinite(Date.parse(time))) return false;
+  const [y, mo, d, h, mi, sec] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const at = new Date(Date.UTC(y, mo - 1, d, h, mi, sec));
+  return at.getUTCMonth() === mo - 1 && at.getUTCDate() === d && h < 24 && mi < 60 && sec < 60;
+}
 
 export class GpsdPositionSource implements PositionSource {
   readonly track: Track;
@@ -159,7 +200,15 @@ export class GpsdPositionSource implements PositionSource {
       return typeof v === 'number' && Number.isFinite(v) ? v : null;
     };
     const timeMs = typeof msg['time'] === 'string' ? Date.parse(msg['time']) : NaN;
-    switch (msg['class']) {
+    const kind = msg['class'];
+    const impossible = kind === 'SKY' || kind === 'TPV' || kind === 'ATT' ? impossibleField(msg) : null;
+    if (impossible !== null) {
+      // Garbled like a line that is not JSON: a TPV at latitude 91 or a SKY with -5 satellites used reaches no result.
+      this.stats.unusable++;
+      this.options.logger?.debug({ class: kind, field: impossible }, 'gpsd report with an impossible value dropped');
+      return;
+    }
+    switch (kind) {
       case 'SKY': {
         const hdop = num('hdop');
         const used = num('uSat');

@@ -6,7 +6,10 @@ export interface NmeaStats {
   /** Sentences that contributed to a fix. */
   used: number;
   badChecksum: number;
-  /** Truncated, garbled or unparsable lines. */
+  /**
+   * Truncated, garbled or unparsable lines, and sentences whose checksum matched but whose values cannot be true
+   * (latitude 91, minutes 75, -5 satellites, 30 February): none of their values is used.
+   */
   malformed: number;
   /** Valid sentences of types not used for positions (GSV, GLL, TXT, proprietary...). */
   ignored: number;
@@ -173,7 +176,12 @@ export class NmeaDecoder {
     }
 
     const { gga, gns, rmc, gll, vtg } = e;
-    const fromGga = gga && gga.quality > 0 && gga.latDeg !== null ? gga : null;
+    // gpsd's rule (driver_nmea0183.c, processGGA): fewer than 3 satellites used is no fix, whatever the quality flag
+    // says (the SiRF receiver of haicom-305N.log reports quality 1 with 0 satellites as it settles, 9 m from its next fix).
+    // The whole epoch is then no fix: the same epoch's RMC "A" (or GSA 2D) does not bring it back. An empty satellites
+    // field is unknown, not zero: such a receiver keeps its fixes.
+    const ggaTooFewSatellites = gga !== undefined && gga.quality > 0 && gga.satellites !== null && gga.satellites < 3;
+    const fromGga = gga && gga.quality > 0 && gga.latDeg !== null && !ggaTooFewSatellites ? gga : null;
     const fromGns = gns && gns.valid && gns.latDeg !== null ? gns : null;
     const fromRmc = rmc && rmc.valid && rmc.latDeg !== null ? rmc : null;
     const fromGll = gll && gll.valid && gll.latDeg !== null ? gll : null;
@@ -184,7 +192,7 @@ export class NmeaDecoder {
     const hdop = gga?.hdop ?? gns?.hdop ?? e.gsaHdop;
     const satellites = gga?.satellites ?? gns?.satellites ?? null;
     const base = { dateMs, rolledOver, jumpedBack };
-    if (!pos || pos.latDeg === null || pos.lonDeg === null || gsaSaysNoFix) {
+    if (!pos || pos.latDeg === null || pos.lonDeg === null || gsaSaysNoFix || ggaTooFewSatellites) {
       return { ...base, sample: { timeMs, fix: null, fixType: 0, hdop: null, satellites, courseDeg: null, speedMps: null } };
     }
     const altMslM = fromGga?.altMslM ?? fromGns?.altMslM ?? null;
