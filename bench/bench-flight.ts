@@ -1,6 +1,6 @@
 // The flight the end-to-end and memory benches replay: `fieldeye simulate`'s default survey (seed 3), simulated once and kept in .cache/bench.
 import { join } from 'node:path';
-import { ensureSimulatedFlight } from '../src/flight/cached-simulation.js';
+import { ensureSimulatedFlight } from '../src/sim/cached-simulation.js';
 import { packageRoot } from '../src/platform/package-root.js';
 
 /** The folder of the bench flight (24 JPEG frames of 640x480, 10 Hz telemetry); simulated on first use. */

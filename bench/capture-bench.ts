@@ -13,7 +13,7 @@ import { I420Splitter } from '../src/capture/i420-splitter.js';
 import type { FrameSplitter } from '../src/capture/frame-splitter.js';
 import type { Frame, RawFrameFormat } from '../src/capture/frame-source.js';
 import { preprocessFrame } from '../src/vision/preprocess-frame.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from '../src/model/model-card.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../src/vision/model-card.js';
 import { percentile } from '../src/pipeline/metrics.js';
 import { packageRoot } from '../src/platform/package-root.js';
 

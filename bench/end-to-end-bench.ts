@@ -14,7 +14,7 @@ import { basename, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
-import { generatedModelsDir } from '../src/app.js';
+import { generatedModelsDir } from '../src/app/resolve-model.js';
 import { ensureSynthModel } from '../src/model/synth-model.js';
 import type { PipelineSummary } from '../src/pipeline/metrics.js';
 import { packageRoot } from '../src/platform/package-root.js';

@@ -6,7 +6,8 @@ import { ensureSynthModel } from '../src/model/synth-model.js';
 import { loadModel } from '../src/vision/model-loader.js';
 import { Classifier } from '../src/vision/classifier.js';
 import { preprocessImage } from '../src/vision/preprocess.js';
-import { generatedModelsDir, preprocessOptionsFor } from '../src/app.js';
+import { preprocessOptionsFor } from '../src/vision/image-classifier.js';
+import { generatedModelsDir } from '../src/app/resolve-model.js';
 import { packageRoot } from '../src/platform/package-root.js';
 
 interface Fixture {

@@ -6,7 +6,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { ensureSynthModel } from '../src/model/synth-model.js';
-import { generatedModelsDir } from '../src/app.js';
+import { generatedModelsDir } from '../src/app/resolve-model.js';
 import { Classifier } from '../src/vision/classifier.js';
 import { percentile } from '../src/pipeline/metrics.js';
 

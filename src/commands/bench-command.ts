@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import { machineInfo, type MachineInfo } from '../platform/machine-info.js';
 import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, formatPrecisionVerdicts, type InferenceBenchRow } from '../vision/inference-bench.js';
-import { generatedModelsDir } from '../app.js';
+import { generatedModelsDir } from '../app/resolve-model.js';
 import { ensureSynthModel } from '../model/synth-model.js';
 
 export interface BenchCommandOptions {

@@ -4,12 +4,10 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from '../platform/logger.js';
-import { modelFeed, preprocessOptionsFor, resolveModel } from '../app.js';
-import { Classifier } from '../vision/classifier.js';
-import { preprocessImage } from '../vision/preprocess.js';
+import { resolveModel } from '../app/resolve-model.js';
+import { ImageClassifier } from '../vision/image-classifier.js';
 import type { PreprocessMode } from '../vision/preprocess-types.js';
-import { topK } from '../vision/top-k.js';
-import type { TopClass } from '../publish/result-schema.js';
+import type { TopClass } from '../vision/top-k.js';
 
 export interface ClassifyCommandOptions {
   model: string;
@@ -33,17 +31,9 @@ export interface ImageVerdict {
 /** Returns the exit code: 0 when every image was classified, 1 otherwise. */
 export async function classifyCommand(files: string[], opts: ClassifyCommandOptions, logger: Logger): Promise<number> {
   const model = await resolveModel(opts.model, opts.synthSeed, logger.child({ stage: 'model' }));
-  const classifier = await Classifier.create({
-    modelBytes: model.bytes,
-    inputName: model.card.input.name,
-    outputName: model.card.output.name,
-    intraOpThreads: opts.threads,
-  });
+  const classifier = await ImageClassifier.open(model, { mode: opts.preprocess, intraOpThreads: opts.threads });
   // A fused-input model (`fieldeye model fuse-input`) normalises in its graph: it gets the crop's bytes as they are.
   const fused = model.card.input.dtype === 'uint8';
-  const preOptions = preprocessOptionsFor(model, opts.preprocess);
-  const feed = modelFeed(model, preOptions.cropPx);
-  const dims = feed.dims;
   const images: ImageVerdict[] = [];
   try {
     if (opts.dumpTensor) await mkdir(opts.dumpTensor, { recursive: true });
@@ -58,7 +48,8 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
       }
       const sha256 = createHash('sha256').update(bytes).digest('hex');
       try {
-        const pre = await preprocessImage(bytes, preOptions);
+        const verdict = await classifier.classifyImage(bytes, opts.top);
+        const { pre } = verdict;
         if (opts.dumpTensor) {
           const stem = basename(file, extname(file));
           const input = pre.input;
@@ -66,14 +57,7 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
           if (!fused) await writeFile(join(opts.dumpTensor, `${stem}.input.f32`), Buffer.from(input.buffer, input.byteOffset, input.byteLength));
           await writeFile(join(opts.dumpTensor, `${stem}.crop224.rgb`), pre.crop);
         }
-        // A fresh copy: the classifier transfers the buffer, and the crop may be a view into a pooled Buffer.
-        const out = await classifier.classify(feed.input(pre), dims);
-        images.push({
-          file,
-          sha256,
-          top: topK(out.logits, opts.top, model.labels),
-          ...(opts.logits ? { logits: Array.from(out.logits) } : {}),
-        });
+        images.push({ file, sha256, top: verdict.top, ...(opts.logits ? { logits: Array.from(verdict.logits) } : {}) });
       } catch (err) {
         images.push({ file, sha256, error: (err as Error).message });
       }

@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
 import type { Config } from '../config/schema.js';
-import { startDashboard } from '../dashboard/start-dashboard.js';
+import { startDashboard } from '../app/start-dashboard.js';
 import { createLogger } from '../platform/logger.js';
 
 export interface DashboardCommandOptions {

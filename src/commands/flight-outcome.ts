@@ -1,5 +1,5 @@
 // What `run` and `replay` say at the end of a flight about delivery, and the exit status that follows from it.
-import type { RunOutcome } from '../app.js';
+import type { RunOutcome } from '../app/run-flight.js';
 import { EXIT } from '../platform/exit-codes.js';
 
 /** Summary rows for the broker: only what is known, worded as such (an acknowledgement is not a delivery under 3.1.1). */

@@ -3,7 +3,7 @@ import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets, type Secrets } from '../config/resolve-secrets.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
-import { connectPreflightProbe, runPreflight, type PreflightReport } from '../platform/preflight.js';
+import { connectPreflightProbe, runPreflight, type PreflightReport } from '../app/preflight.js';
 
 export interface PreflightCommandOptions {
   config?: string;

@@ -6,12 +6,12 @@ import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../platform/logger.js';
-import { renderSummaryTable } from '../platform/summary-table.js';
-import { runFlight } from '../app.js';
+import { renderSummaryTable } from './summary-table.js';
+import { runFlight } from '../app/run-flight.js';
 import { deliveryRows, flightExitCode } from './flight-outcome.js';
 import { readFlight } from '../flight/flight-reader.js';
-import { RecordingFrameSource } from '../capture/recording-frame-source.js';
-import { RecordingPositionSource } from '../geo/recording-position-source.js';
+import { RecordingFrameSource } from '../flight/recording-frame-source.js';
+import { RecordingPositionSource } from '../flight/recording-position-source.js';
 
 export interface ReplayCommandOptions {
   config?: string;

@@ -4,10 +4,10 @@
 import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
 import { createLogger } from '../platform/logger.js';
-import { renderSummaryTable } from '../platform/summary-table.js';
+import { renderSummaryTable } from './summary-table.js';
 import { SystemdNotifier } from '../platform/systemd-notifier.js';
 import { ProgressWatchdog } from '../platform/progress-watchdog.js';
-import { runFlight } from '../app.js';
+import { runFlight } from '../app/run-flight.js';
 import { ConfigError } from '../config/config-error.js';
 import { RestartBackoff } from '../platform/restart-backoff.js';
 import { deliveryRows, flightExitCode } from './flight-outcome.js';

@@ -1,6 +1,6 @@
 // `fieldeye simulate`: parses the command's options, writes a synthetic survey flight and prints what it made.
 import { createLogger } from '../platform/logger.js';
-import { simulateFlight } from '../flight/simulator.js';
+import { simulateFlight } from '../sim/simulator.js';
 
 export interface SimulateCommandOptions {
   out: string;

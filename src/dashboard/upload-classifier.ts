@@ -1,14 +1,12 @@
 // "Try a photo": classifies an uploaded image in memory with the drone's own code path (model loading and card
 // checks, preprocessing, the worker-thread classifier, softmax top-k), so a crew can check a model before take-off.
 import sharp, { type Metadata } from 'sharp';
-import { preprocessOptionsFor, resolveModel } from '../app.js';
 import type { Logger } from '../platform/logger.js';
-import type { TopClass } from '../publish/result-schema.js';
-import { Classifier } from '../vision/classifier.js';
-import { preprocessImage } from '../vision/preprocess.js';
+import { ImageClassifier } from '../vision/image-classifier.js';
+import type { LoadedModel } from '../vision/model-loader.js';
 import { sniffFormat } from '../vision/preprocess-errors.js';
-import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
-import { topK } from '../vision/top-k.js';
+import type { PreprocessMode } from '../vision/preprocess-types.js';
+import type { TopClass } from '../vision/top-k.js';
 
 /** An upload the dashboard refuses, with the HTTP status and a message for the operator. */
 export class UploadRejected extends Error {
@@ -42,24 +40,15 @@ export class UploadClassifier {
   private inFlight = 0;
 
   private constructor(
-    private readonly classifier: Classifier,
-    private readonly preOptions: PreprocessOptions,
-    private readonly labels: string[],
+    private readonly classifier: ImageClassifier,
     readonly info: UploadClassifierInfo,
   ) {}
 
-  /** Loads the model as the pipeline does (card checked; a fused-input model is refused with the pipeline's message). */
-  static async open(modelPath: string, mode: PreprocessMode, intraOpThreads: number, logger: Logger): Promise<UploadClassifier> {
-    const model = await resolveModel(modelPath, 1, logger);
-    const preOptions = preprocessOptionsFor(model, mode);
-    const classifier = await Classifier.create({
-      modelBytes: model.bytes,
-      inputName: model.card.input.name,
-      outputName: model.card.output.name,
-      intraOpThreads,
-    });
+  /** The model loaded as the pipeline loads it (card checked), classified as the pipeline classifies. */
+  static async open(model: LoadedModel, mode: PreprocessMode, intraOpThreads: number, logger: Logger): Promise<UploadClassifier> {
+    const classifier = await ImageClassifier.open(model, { mode, intraOpThreads });
     logger.info({ model: model.path, threads: classifier.threads }, 'try-a-photo classifier ready');
-    return new UploadClassifier(classifier, preOptions, model.labels, {
+    return new UploadClassifier(classifier, {
       model: model.card.name,
       sha256: model.sha256,
       precision: model.card.precision,
@@ -98,15 +87,14 @@ export class UploadClassifier {
           : `this file is not an image (${bytes.length} bytes of something else); drop a JPEG, PNG, WebP or TIFF photo`,
       );
     }
-    let pre;
+    let out;
     try {
-      pre = await preprocessImage(bytes, this.preOptions);
+      out = await this.classifier.classifyImage(bytes, k);
     } catch (error) {
       throw new UploadRejected(415, `this ${meta.format ?? 'image'} cannot be classified: ${(error as Error).message}`);
     }
-    const out = await this.classifier.classify(pre.input, [1, 3, this.preOptions.cropPx, this.preOptions.cropPx]);
     return {
-      top: topK(out.logits, k, this.labels),
+      top: out.top,
       image: { format: meta.format ?? 'unknown', widthPx: meta.width ?? 0, heightPx: meta.height ?? 0, bytes: bytes.length },
       inferenceMs: out.inferenceMs,
     };

@@ -6,7 +6,7 @@
 // Mavic 2/3, Air 2/2S/3S, Mini, Avata and Neo. CRLF, a BOM and reordered fields are fine. Dates in every form DJI
 // wrote: "2017.8.5 14:11:51" (early Mavic Pro firmware: one-digit month, day and hour), "2017.08.05 14:11:51",
 // "2018-09-13 10:32:43,123,456" (ms, then µs), "2020-06-11 14:11:51.123"; a date that does not exist is a problem.
-import type { Attitude } from '../geo/track.js';
+import type { Attitude } from '../geo/attitude.js';
 
 export interface SrtCue {
   index: number;

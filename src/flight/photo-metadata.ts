@@ -1,6 +1,6 @@
 // Reads what a drone photo says about where it was taken: EXIF GPS, height above ground and angles from DJI and senseFly XMP.
 import exifr from 'exifr';
-import type { Attitude } from '../geo/track.js';
+import type { Attitude } from '../geo/attitude.js';
 
 export interface PhotoMetadata {
   latDeg: number | null;

@@ -157,3 +157,10 @@ export type FixRecord = z.infer<typeof FixRecordSchema>;
 export type TelemetryRecord = z.infer<typeof TelemetryRecordSchema>;
 export type NoFixPeriod = z.infer<typeof NoFixPeriodSchema>;
 export type FrameGeotag = z.infer<typeof FrameGeotagSchema>;
+
+/**
+ * The simulator's zones, in class order: the vocabulary of `source.simulator.zone` (the ground truth of a simulated
+ * flight), read by head training and truth scoring.
+ */
+export const FIELD_ZONES = ['crop-rows', 'weeds', 'bare-soil', 'water', 'stressed-crop'] as const;
+export type FieldZone = (typeof FIELD_ZONES)[number];

@@ -1,8 +1,8 @@
 // Where the camera looked on flat ground: the image-centre target and the model crop's corners as a GeoJSON Polygon.
 import { DEG } from './angles.js';
-import type { GeoJsonPolygon } from '../publish/result-schema.js';
+import type { GeoJsonPolygon } from './position-schema.js';
 import type { Position } from './position-source.js';
-import type { Attitude } from './track.js';
+import type { Attitude } from './attitude.js';
 
 export interface CameraGeometry {
   /** Full-frame field of view of the camera module, degrees. */

@@ -1,6 +1,6 @@
 // A camera gimbal's reported quaternion (MAVLink GIMBAL_DEVICE_ATTITUDE_STATUS) as earth-frame angles the footprint can use.
 import { DEG } from './angles.js';
-import type { Attitude } from './track.js';
+import type { Attitude } from './attitude.js';
 
 /** Unit quaternion w, x, y, z (MAVLink order). */
 export type Quaternion = [number, number, number, number];

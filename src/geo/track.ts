@@ -1,13 +1,7 @@
 // A bounded, time-indexed track of telemetry samples that answers "where, and how oriented, at time t" by interpolation.
 import { angleDiffDeg, wrap180 } from './angles.js';
+import type { Attitude } from './attitude.js';
 import { gimbalEarthAttitude, nlerpQuaternion, type GimbalYawFrame, type Quaternion } from './gimbal-attitude.js';
-
-export interface Attitude {
-  rollDeg: number;
-  pitchDeg: number;
-  /** Heading of the vehicle's nose, degrees clockwise from true north. */
-  yawDeg: number;
-}
 
 /** A position sample; `fix: null` records that the receiver said "no fix" at that time (a state, kept in the track). */
 export interface FixSample {

@@ -1,7 +1,7 @@
 // Calibration: runs the float model, with the tensors to quantize exposed as extra outputs, over preprocessed frames in-process, and gathers their histograms.
 import * as ort from 'onnxruntime-node';
-import { encodeModel, TensorDataType, type OnnxModel } from './onnx-proto.js';
-import { addGraphOutput } from './onnx-graph.js';
+import { encodeModel, TensorDataType, type OnnxModel } from '../onnx/onnx-proto.js';
+import { addGraphOutput } from '../onnx/onnx-graph.js';
 import { ActivationHistogram } from './activation-histogram.js';
 
 /** Frames as a count and an on-demand loader: inputs are re-made for the second pass instead of holding hundreds of 600 kB tensors. */

@@ -3,10 +3,10 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import { loadModel } from '../vision/model-loader.js';
-import { ModelCardSchema, type ModelCard } from './model-card.js';
-import { attrInt, attrInts, float32Tensor, tensorValueInfo } from './onnx-graph.js';
-import { TensorDataType, decodeModel, encodeModel, type OnnxModel } from './onnx-proto.js';
-import { cardPathFor, sha256Hex } from './synth-model.js';
+import { ModelCardSchema, type ModelCard } from '../vision/model-card.js';
+import { attrInt, attrInts, float32Tensor, tensorValueInfo } from '../onnx/onnx-graph.js';
+import { TensorDataType, decodeModel, encodeModel, type OnnxModel } from '../onnx/onnx-proto.js';
+import { cardPathFor, sha256Hex } from '../vision/model-card.js';
 
 export const DEFAULT_FUSED_INPUT_NAME = 'input_rgb';
 

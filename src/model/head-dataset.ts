@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { readFlight } from '../flight/flight-reader.js';
-import { FIELD_ZONES } from '../flight/simulator-field.js';
+import { FIELD_ZONES } from '../flight/recording-format.js';
 import { FLIGHT_FILES } from '../flight/recording-format.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../platform/seeded-random.js';
 import { IMAGE_EXTENSIONS, listImageFiles } from './calibration-frames.js';
 
 export interface LabelledFrames {

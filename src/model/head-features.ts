@@ -1,8 +1,8 @@
 // Finds a classifier's final fully connected layer and its pooled-feature input, and runs the backbone over frames with that feature tensor exposed as an extra graph output.
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { TensorDataType, encodeModel, type OnnxModel, type OnnxNode } from './onnx-proto.js';
-import { addGraphOutput, attrIntOf, findInitializer, producersOf } from './onnx-graph.js';
+import { TensorDataType, encodeModel, type OnnxModel, type OnnxNode } from '../onnx/onnx-proto.js';
+import { addGraphOutput, attrIntOf, findInitializer, producersOf } from '../onnx/onnx-graph.js';
 import { createToolSession } from './calibrate.js';
 import { preprocessImage } from '../vision/preprocess.js';
 import type { PreprocessOptions } from '../vision/preprocess-types.js';

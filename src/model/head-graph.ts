@@ -1,6 +1,6 @@
 // Graph surgery for train-head: swaps a classifier's final Gemm for a new one with N classes, leaving the backbone untouched.
-import { TensorDataType, type OnnxModel } from './onnx-proto.js';
-import { attrFloat, attrInt, float32Tensor, removeUnusedInitializers, setInitializer, tensorValueInfo, valueInfoToTensorInfo } from './onnx-graph.js';
+import { TensorDataType, type OnnxModel } from '../onnx/onnx-proto.js';
+import { attrFloat, attrInt, float32Tensor, removeUnusedInitializers, setInitializer, tensorValueInfo, valueInfoToTensorInfo } from '../onnx/onnx-graph.js';
 import type { HeadLocation } from './head-features.js';
 import type { LinearClassifier } from './head-logistic.js';
 

@@ -1,16 +1,16 @@
 // `fieldeye train-head` end to end: backbone + labelled frames in, a model with a new classifier head, its labels and its card (held-out accuracy, confusion matrix) out; nothing is written unless every step succeeded.
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { ModelCardSchema, inputImageSize, type HeadInfo, type ModelCard } from './model-card.js';
-import { decodeModel, encodeModel } from './onnx-proto.js';
-import { countParameters } from './onnx-graph.js';
+import { ModelCardSchema, inputImageSize, type HeadInfo, type ModelCard } from '../vision/model-card.js';
+import { decodeModel, encodeModel } from '../onnx/onnx-proto.js';
+import { countParameters } from '../onnx/onnx-graph.js';
 import { extractFeatures, locateHead } from './head-features.js';
 import { dataSourceName, loadLabelledFrames, stratifiedSplit } from './head-dataset.js';
 import { fitLogisticRegression, predictClasses, type FeatureMatrix, type LogisticFit } from './head-logistic.js';
 import { replaceHead } from './head-graph.js';
 import { classificationReport, type ClassificationReport } from './head-metrics.js';
 import { hashFrameSet } from './calibration-frames.js';
-import { cardPathFor, sha256Hex } from './synth-model.js';
+import { cardPathFor, sha256Hex } from '../vision/model-card.js';
 import { loadModel } from '../vision/model-loader.js';
 import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
 import type { Logger } from '../platform/logger.js';

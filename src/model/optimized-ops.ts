@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { consumersOf } from './onnx-graph.js';
-import { decodeModel } from './onnx-proto.js';
+import { consumersOf } from '../onnx/onnx-graph.js';
+import { decodeModel } from '../onnx/onnx-proto.js';
 
 /** Float kernels that mean "not fused" when a DequantizeLinear feeds them. */
 const FLOAT_COMPUTE_OPS = new Set(['Conv', 'FusedConv', 'Gemm', 'MatMul', 'Add', 'FusedGemm']);

@@ -1,6 +1,6 @@
 // Places QuantizeLinear/DequantizeLinear pairs in a BN-folded float graph the way onnxruntime's QDQ fusions want them (QLinearConv, QLinearAdd, QGemm, QLinearGlobalAveragePool, int8 MaxPool).
-import { AttributeType, TensorDataType, type OnnxGraph, type OnnxModel, type OnnxNode } from './onnx-proto.js';
-import { attrIntOf, consumersOf, findInitializer, float32Tensor, int32Tensor, int8Tensor, producersOf, uint8Tensor, removeUnusedInitializers, sortTopologically, tensorToFloat32 } from './onnx-graph.js';
+import { AttributeType, TensorDataType, type OnnxGraph, type OnnxModel, type OnnxNode } from '../onnx/onnx-proto.js';
+import { attrIntOf, consumersOf, findInitializer, float32Tensor, int32Tensor, int8Tensor, producersOf, uint8Tensor, removeUnusedInitializers, sortTopologically, tensorToFloat32 } from '../onnx/onnx-graph.js';
 import { quantizeBias, quantizeWeightsPerChannel, type QParams } from './quant-params.js';
 
 /** Ops the quantizer knows. BatchNormalization only before folding; anything else is refused by name. */

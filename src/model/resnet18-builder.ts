@@ -1,6 +1,6 @@
 // torchvision's ResNet-18 as an ONNX graph: the layer list, the parameter names and shapes, and the model builder.
-import { TensorDataType, type OnnxModel, type OnnxNode } from './onnx-proto.js';
-import { attrFloat, attrInt, attrInts, float32Tensor, tensorValueInfo } from './onnx-graph.js';
+import { TensorDataType, type OnnxModel, type OnnxNode } from '../onnx/onnx-proto.js';
+import { attrFloat, attrInt, attrInts, float32Tensor, tensorValueInfo } from '../onnx/onnx-graph.js';
 
 export const RESNET18_INPUT_NAME = 'input';
 export const RESNET18_OUTPUT_NAME = 'logits';

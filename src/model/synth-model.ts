@@ -1,10 +1,9 @@
 // Synthetic seeded ResNet-18: torchvision-style initialisation, data-dependent calibration, .onnx plus card, and a cache.
-import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ModelCardSchema, IMAGENET_MEAN, IMAGENET_STD, type ModelCard } from './model-card.js';
-import { encodeModel } from './onnx-proto.js';
+import { ModelCardSchema, IMAGENET_MEAN, IMAGENET_STD, cardPathFor, sha256Hex, type ModelCard } from '../vision/model-card.js';
+import { encodeModel } from '../onnx/onnx-proto.js';
 import {
   BN_EPSILON,
   RESNET18_INPUT_NAME,
@@ -15,7 +14,7 @@ import {
   RESNET18_PARAMS,
   buildResnet18,
 } from './resnet18-builder.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '../platform/seeded-random.js';
 import { add, batchNorm, channelStats, conv2d, featureMap, globalAveragePool, maxPool3s2, relu, type FeatureMap } from './reference-forward.js';
 import { syntheticBatch } from './synthetic-images.js';
 
@@ -236,14 +235,6 @@ export function synthesizeResnet18Bytes(seed: number, calibration: CalibrationOp
 }
 
 /** `x.onnx` -> `x.card.json`; any other name gets `.card.json` appended. */
-export function cardPathFor(modelPath: string): string {
-  return modelPath.endsWith('.onnx') ? `${modelPath.slice(0, -'.onnx'.length)}.card.json` : `${modelPath}.card.json`;
-}
-
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 export function synthCard(seed: number, sha256: string, createdAt: Date = new Date()): ModelCard {
   return ModelCardSchema.parse({
     cardVersion: 1,

@@ -4,8 +4,8 @@
 // texture; a "dead leaves" model (overlapping random shapes) over graded backgrounds with value-noise
 // texture reproduces those first-order statistics well enough to set BatchNorm statistics. Only
 // +,-,*,/, sqrt, comparisons and integer hashing are used, so every machine draws the same pixels.
-import { SeededRandom } from './seeded-random.js';
-import { IMAGENET_MEAN, IMAGENET_STD } from './model-card.js';
+import { SeededRandom } from '../platform/seeded-random.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../vision/model-card.js';
 
 type Rgb = [number, number, number];
 

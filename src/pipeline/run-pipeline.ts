@@ -11,7 +11,7 @@ import { topK } from '../vision/top-k.js';
 import { RESULT_SCHEMA_VERSION, type Result } from '../publish/result-schema.js';
 import type { Sink } from '../publish/sink.js';
 import type { Logger } from '../platform/logger.js';
-import type { ResultClock } from '../platform/clock-reference.js';
+import type { ResultClock } from './clock-reference.js';
 import { PipelineMetrics, type PipelineSummary } from './metrics.js';
 
 export interface PipelineIdentity {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelCard } from '../model/model-card.js';
+import type { ModelCard } from '../vision/model-card.js';
 import { packageRoot } from '../platform/package-root.js';
 import { FLIGHT_SCHEMA_VERSION, FlightSchema, type Flight } from './flight-schema.js';
 

@@ -1,57 +1,17 @@
 // The result payload: one per frame, validated with this zod schema before it leaves the drone and
 // exported so the dashboard and users' code validate with the same definition.
 import { z } from 'zod';
+import { GeoJsonPolygonSchema, PositionSchema } from '../geo/position-schema.js';
+import { TopClassSchema } from '../vision/top-k.js';
+
+// The parts are defined where they are made (top-k in vision, position and footprint in geo) and exported here too,
+// so users of the payload import everything from one place.
+export { GeoJsonPolygonSchema, PositionSchema, TopClassSchema };
+export type { GeoJsonPolygon, Position as ResultPosition } from '../geo/position-schema.js';
+export type { TopClass } from '../vision/top-k.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
-export const TopClassSchema = z.strictObject({
-  index: z.number().int().nonnegative(),
-  label: z.string(),
-  score: z.number().min(0).max(1),
-});
-
-export const PositionSchema = z.strictObject({
-  latDeg: z.number().min(-90).max(90),
-  lonDeg: z.number().min(-180).max(180),
-  altMslM: z.number().nullable(),
-  altAglM: z.number().nullable(),
-  source: z.enum(['exif', 'gpsd', 'mavlink', 'nmea', 'fixed', 'recording']),
-  fixType: z.number().int().min(0).max(3).nullable(),
-  hdop: z.number().nonnegative().nullable(),
-  satellites: z.number().int().nonnegative().nullable(),
-  sampleAgeMs: z.number().nonnegative(),
-  /** Course over ground, degrees clockwise from true north; null when the source does not report it. */
-  courseDeg: z.number().min(0).max(360).nullable(),
-  /** Vehicle attitude at capture time, degrees; yaw clockwise from true north; null when the source has none. */
-  attitude: z
-    .strictObject({
-      rollDeg: z.number().min(-180).max(180),
-      pitchDeg: z.number().min(-180).max(180),
-      yawDeg: z.number().min(0).max(360),
-    })
-    .nullable(),
-  /**
-   * Camera gimbal attitude at capture time in the earth frame, degrees (pitch -90 looks straight down, yaw clockwise
-   * from true north), when the source reports a fresh one (MAVLink GIMBAL_DEVICE_ATTITUDE_STATUS); it replaces the
-   * configured mount angles for the footprint. Absent: the mount angles were used.
-   */
-  gimbal: z
-    .strictObject({
-      rollDeg: z.number().min(-180).max(180),
-      pitchDeg: z.number().min(-90).max(90),
-      yawDeg: z.number().min(0).max(360),
-    })
-    .nullable()
-    .optional(),
-});
-
-const LonLatSchema = z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]);
-
-/** GeoJSON Polygon (RFC 7946): one exterior ring of [lon, lat], counter-clockwise, closed. */
-export const GeoJsonPolygonSchema = z.strictObject({
-  type: z.literal('Polygon'),
-  coordinates: z.array(z.array(LonLatSchema).min(4)).min(1),
-});
 
 export const ResultSchema = z.strictObject({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -101,7 +61,4 @@ export const ResultSchema = z.strictObject({
   }),
 });
 
-export type TopClass = z.infer<typeof TopClassSchema>;
-export type ResultPosition = z.infer<typeof PositionSchema>;
-export type GeoJsonPolygon = z.infer<typeof GeoJsonPolygonSchema>;
 export type Result = z.infer<typeof ResultSchema>;

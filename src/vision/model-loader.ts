@@ -2,10 +2,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ModelCardSchema, IMAGENET_MEAN, IMAGENET_STD, type ModelCard } from '../model/model-card.js';
-import { OnnxDecodeError, TensorDataType, decodeModel, type OnnxModel } from '../model/onnx-proto.js';
-import { summarizeGraph, type DimInfo, type TensorInfo } from '../model/onnx-graph.js';
-import { cardPathFor, sha256Hex } from '../model/synth-model.js';
+import { ModelCardSchema, IMAGENET_MEAN, IMAGENET_STD, type ModelCard } from './model-card.js';
+import { OnnxDecodeError, TensorDataType, decodeModel, type OnnxModel } from '../onnx/onnx-proto.js';
+import { summarizeGraph, type DimInfo, type TensorInfo } from '../onnx/onnx-graph.js';
+import { cardPathFor, sha256Hex } from './model-card.js';
 import { packageRoot } from '../platform/package-root.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -220,7 +220,7 @@ async function readCard(cardPath: string, modelPath: string): Promise<ModelCard>
   const parsed = ModelCardSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(card)'}: ${i.message}`).join('; ');
-    throw new ModelLoadError(`model card ${cardPath} is invalid: ${issues}; the format is ModelCardSchema in src/model/model-card.ts`, modelPath, cardPath);
+    throw new ModelLoadError(`model card ${cardPath} is invalid: ${issues}; the format is ModelCardSchema in src/vision/model-card.ts`, modelPath, cardPath);
   }
   return parsed.data;
 }

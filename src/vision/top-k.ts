@@ -1,5 +1,13 @@
 // Softmax over logits and the k best classes with their labels.
-import type { TopClass } from '../publish/result-schema.js';
+import { z } from 'zod';
+
+/** One of the k best classes as results carry it (part of the result payload schema). */
+export const TopClassSchema = z.strictObject({
+  index: z.number().int().nonnegative(),
+  label: z.string(),
+  score: z.number().min(0).max(1),
+});
+export type TopClass = z.infer<typeof TopClassSchema>;
 
 /** Numerically stable softmax (subtract the max) in float64. */
 export function softmax(logits: ArrayLike<number>): Float64Array {

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { MjpegSplitter } from '../../src/capture/mjpeg-splitter.js';
 import { I420Splitter, i420FrameBytes } from '../../src/capture/i420-splitter.js';
 import type { FrameSplitter } from '../../src/capture/frame-splitter.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 
 /** Feeds `stream` in chunks cut at the given offsets, then ends it. */
 function splitAt(splitter: FrameSplitter, stream: Buffer, cuts: number[]): Buffer[] {

@@ -9,7 +9,7 @@ import { connectAsync } from 'mqtt';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedModelsDir } from '../../src/app.js';
+import { generatedModelsDir } from '../../src/app/resolve-model.js';
 import { readResults } from '../../src/flight/flight-reader.js';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
 import type { Result } from '../../src/publish/result-schema.js';

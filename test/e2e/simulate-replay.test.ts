@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFlight, readResults } from '../../src/flight/flight-reader.js';
-import { SIMULATED_ORIGIN, type SimulatedFrameTruth } from '../../src/flight/simulator.js';
-import { createField, zoneAt } from '../../src/flight/simulator-field.js';
+import { SIMULATED_ORIGIN, type SimulatedFrameTruth } from '../../src/sim/simulator.js';
+import { createField, zoneAt } from '../../src/sim/simulator-field.js';
 import { distanceM, northEastM } from '../../src/geo/local-metres.js';
 import { runCli } from '../support/run-cli.js';
 

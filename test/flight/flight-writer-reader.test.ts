@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { FlightWriter, type NewFlight } from '../../src/flight/flight-writer.js';
 import { readFlight } from '../../src/flight/flight-reader.js';
 import { FlightManifestSchema } from '../../src/flight/recording-format.js';
-import { RecordingFrameSource } from '../../src/capture/recording-frame-source.js';
+import { RecordingFrameSource } from '../../src/flight/recording-frame-source.js';
 
 const flight: NewFlight = {
   droneId: 'unit-drone',

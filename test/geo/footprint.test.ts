@@ -9,7 +9,7 @@ import {
   type GroundPoint,
 } from '../../src/geo/footprint.js';
 import type { Position } from '../../src/geo/position-source.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 
 /** Raspberry Pi Camera Module 3 (standard lens), from the Raspberry Pi camera hardware documentation. */
 const CM3 = { hfovDeg: 66, vfovDeg: 41 };

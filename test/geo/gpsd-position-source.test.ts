@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame-source.js';
 import { GpsdPositionSource } from '../../src/geo/gpsd-position-source.js';
 import { DEFAULT_TRACK_OPTIONS } from '../../src/geo/track.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 import { startGpsfake, type GpsfakeRun } from '../support/gpsfake.js';
 import { freeLoopbackPort } from '../support/mosquitto.js';
 import { curvedPath, distanceM, interpolateLogged, nmeaFor } from '../support/nmea-track.js';

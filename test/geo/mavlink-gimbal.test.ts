@@ -5,7 +5,7 @@ import { computeFootprint, rotationNedFromBody, type CameraGeometry } from '../.
 import { gimbalEarthAttitude, type Quaternion } from '../../src/geo/gimbal-attitude.js';
 import { northEastM } from '../../src/geo/local-metres.js';
 import { DEFAULT_TRACK_OPTIONS } from '../../src/geo/track.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 import { openLiveMavlink, startFlightSender, type FlightScenario } from '../support/mavlink-flight.js';
 
 const DEG = Math.PI / 180;

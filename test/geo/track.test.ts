@@ -1,7 +1,7 @@
 // Tests of the time-indexed track: interpolation, extrapolation bounds, no-fix, gaps, time resets, bounded memory.
 import { describe, expect, it } from 'vitest';
 import { Track, type FixSample } from '../../src/geo/track.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ActivationHistogram, chooseRange } from '../../src/model/activation-histogram.js';
 import { activationQParams, quantizeWeightsPerChannel } from '../../src/model/quant-params.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 
 function observed(values: Float32Array): ActivationHistogram {
   const h = new ActivationHistogram();

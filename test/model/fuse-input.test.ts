@@ -6,11 +6,12 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
-import { ModelCardSchema } from '../../src/model/model-card.js';
-import { decodeModel } from '../../src/model/onnx-proto.js';
+import { ModelCardSchema } from '../../src/vision/model-card.js';
+import { decodeModel } from '../../src/onnx/onnx-proto.js';
 import { loadModel, type LoadedModel } from '../../src/vision/model-loader.js';
 import { preprocessImage } from '../../src/vision/preprocess.js';
-import { generatedModelsDir, preprocessOptionsFor } from '../../src/app.js';
+import { preprocessOptionsFor } from '../../src/vision/image-classifier.js';
+import { generatedModelsDir } from '../../src/app/resolve-model.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
-import { decodeModel, encodeModel } from '../../src/model/onnx-proto.js';
+import { decodeModel, encodeModel } from '../../src/onnx/onnx-proto.js';
 import { packageRoot } from '../../src/platform/package-root.js';
 
 const run = promisify(execFile);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
-import { TensorDataType, decodeModel, type OnnxModel } from '../../src/model/onnx-proto.js';
-import { findInitializer, producersOf } from '../../src/model/onnx-graph.js';
+import { TensorDataType, decodeModel, type OnnxModel } from '../../src/onnx/onnx-proto.js';
+import { findInitializer, producersOf } from '../../src/onnx/onnx-graph.js';
 import { quantizeModelFile, type QuantizeResult } from '../../src/model/quantize-model.js';
 import { packageRoot } from '../../src/platform/package-root.js';
 

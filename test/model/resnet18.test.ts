@@ -4,18 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { ModelCardSchema } from '../../src/model/model-card.js';
-import { decodeModel } from '../../src/model/onnx-proto.js';
-import { countParameters, summarizeGraph, tensorToFloat32 } from '../../src/model/onnx-graph.js';
+import { ModelCardSchema } from '../../src/vision/model-card.js';
+import { decodeModel } from '../../src/onnx/onnx-proto.js';
+import { countParameters, summarizeGraph, tensorToFloat32 } from '../../src/onnx/onnx-graph.js';
 import { RESNET18_PARAMETER_COUNT, RESNET18_PARAMS } from '../../src/model/resnet18-builder.js';
-import {
-  ensureSynthModel,
-  sha256Hex,
-  synthModelFileName,
-  synthesizeResnet18,
-  synthesizeResnet18Bytes,
-  type SynthesizedModel,
-} from '../../src/model/synth-model.js';
+import { ensureSynthModel, synthModelFileName, synthesizeResnet18, synthesizeResnet18Bytes, type SynthesizedModel } from '../../src/model/synth-model.js';
+import { sha256Hex } from '../../src/vision/model-card.js';
 import { syntheticBatch } from '../../src/model/synthetic-images.js';
 
 /**

@@ -1,6 +1,6 @@
 // A tiny ONNX classifier (Conv-Relu-GAP-Flatten-Gemm) built with the project's graph helpers, for fast tests.
-import { TensorDataType, type OnnxModel } from '../../src/model/onnx-proto.js';
-import { attrFloat, attrInt, attrInts, float32Tensor, tensorValueInfo } from '../../src/model/onnx-graph.js';
+import { TensorDataType, type OnnxModel } from '../../src/onnx/onnx-proto.js';
+import { attrFloat, attrInt, attrInts, float32Tensor, tensorValueInfo } from '../../src/onnx/onnx-graph.js';
 
 /** Input "x" float32 [N, 3, size, size], output "y" [N, classes]; weights are simple ramps. */
 export function tinyModel(options: { size?: number; classes?: number; inputName?: string; outputName?: string } = {}): OnnxModel {

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { HeadLocationError, locateHead } from '../../src/model/head-features.js';
 import { HEAD_BIAS_NAME, HEAD_WEIGHT_NAME, replaceHead } from '../../src/model/head-graph.js';
 import { checkQuantizable } from '../../src/model/qdq-insert.js';
-import { addGraphOutput, attrInt, float32Tensor, summarizeGraph } from '../../src/model/onnx-graph.js';
-import { encodeModel, TensorDataType, type OnnxModel } from '../../src/model/onnx-proto.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { addGraphOutput, attrInt, float32Tensor, summarizeGraph } from '../../src/onnx/onnx-graph.js';
+import { encodeModel, TensorDataType, type OnnxModel } from '../../src/onnx/onnx-proto.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 import { tinyModel } from './tiny-model.js';
 
 async function run(model: OnnxModel, input: Float32Array, outputs: string[]): Promise<Record<string, Float32Array>> {

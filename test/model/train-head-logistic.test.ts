@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { featureMoments, fitLogisticRegression, foldStandardisation, predictClasses, type FeatureMatrix } from '../../src/model/head-logistic.js';
 import { stratifiedSplit } from '../../src/model/head-dataset.js';
 import { classificationReport, formatClassificationReport } from '../../src/model/head-metrics.js';
-import { SeededRandom } from '../../src/model/seeded-random.js';
+import { SeededRandom } from '../../src/platform/seeded-random.js';
 
 /** Three classes in four features with very different scales and offsets, so standardising matters. */
 function smallProblem(n = 45, d = 4, k = 3): { x: FeatureMatrix; y: Int32Array } {

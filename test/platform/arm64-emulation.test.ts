@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
-import { generatedModelsDir } from '../../src/vision/resolve-model.js';
+import { generatedModelsDir } from '../../src/app/resolve-model.js';
 import { prepareArm64Emulation, type Arm64Emulation } from '../support/arm64-sysroot.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig, resolveConfigPaths } from '../../src/config/load-config.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { MqttLink } from '../../src/publish/mqtt-link.js';
-import { mqttLinkOptionsFrom } from '../../src/publish/open-mqtt-publishing.js';
+import { mqttLinkOptionsFrom } from '../../src/app/open-publishing.js';
 import { freeLoopbackPort, startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { startCollector } from '../support/mqtt-collector.js';
 import { sampleResult } from './sample-result.js';

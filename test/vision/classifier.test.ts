@@ -5,7 +5,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
-import { generatedModelsDir } from '../../src/app.js';
+import { generatedModelsDir } from '../../src/app/resolve-model.js';
 import { Classifier, ClassifierError } from '../../src/vision/classifier.js';
 
 let modelBytes: Uint8Array;

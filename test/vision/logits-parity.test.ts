@@ -7,7 +7,8 @@ import { ensureSynthModel } from '../../src/model/synth-model.js';
 import { loadModel, type LoadedModel } from '../../src/vision/model-loader.js';
 import { Classifier } from '../../src/vision/classifier.js';
 import { preprocessImage } from '../../src/vision/preprocess.js';
-import { preprocessOptionsFor, generatedModelsDir } from '../../src/app.js';
+import { preprocessOptionsFor } from '../../src/vision/image-classifier.js';
+import { generatedModelsDir } from '../../src/app/resolve-model.js';
 import { silentLogger } from '../../src/platform/logger.js';
 
 const GOLDEN = resolve(import.meta.dirname, '../fixtures/golden');

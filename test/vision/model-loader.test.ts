@@ -3,9 +3,10 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSynthModel, cardPathFor, sha256Hex } from '../../src/model/synth-model.js';
-import { encodeModel } from '../../src/model/onnx-proto.js';
-import type { ModelCard } from '../../src/model/model-card.js';
+import { ensureSynthModel } from '../../src/model/synth-model.js';
+import { cardPathFor, sha256Hex } from '../../src/vision/model-card.js';
+import { encodeModel } from '../../src/onnx/onnx-proto.js';
+import type { ModelCard } from '../../src/vision/model-card.js';
 import { packageRoot } from '../../src/platform/package-root.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { ModelLoadError, loadModel } from '../../src/vision/model-loader.js';
@@ -143,7 +144,7 @@ describe('loadModel', () => {
     );
     const bad = await synthWith({ ...synthCard, precision: 'fp16' } as unknown as ModelCard);
     expect((await loadError(bad.model)).message).toBe(
-      `model card ${bad.card} is invalid: precision: Invalid option: expected one of "fp32"|"int8"; the format is ModelCardSchema in src/model/model-card.ts`,
+      `model card ${bad.card} is invalid: precision: Invalid option: expected one of "fp32"|"int8"; the format is ModelCardSchema in src/vision/model-card.ts`,
     );
   });
 

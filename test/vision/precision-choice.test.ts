@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generatedModelsDir } from '../../src/vision/resolve-model.js';
+import { generatedModelsDir } from '../../src/app/resolve-model.js';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
 import { quantizeModelFile } from '../../src/model/quantize-model.js';
 import { silentLogger } from '../../src/platform/logger.js';
@@ -11,7 +11,7 @@ import { machineInfo, type MachineInfo } from '../../src/platform/machine-info.j
 import { packageRoot } from '../../src/platform/package-root.js';
 import { loadModel, type LoadedModel } from '../../src/vision/model-loader.js';
 import { choosePrecision, precisionCacheKey } from '../../src/vision/precision-choice.js';
-import { selectModel } from '../../src/vision/select-model.js';
+import { selectModel } from '../../src/app/select-model.js';
 import { capturingLogger } from '../support/capturing-logger.js';
 
 let dir: string;

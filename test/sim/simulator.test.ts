@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFlight, type RecordedFlight } from '../../src/flight/flight-reader.js';
-import { SIMULATED_ORIGIN, simulateFlight, type SimulatedFrameTruth } from '../../src/flight/simulator.js';
-import { createField, FIELD_ZONES, zoneAt } from '../../src/flight/simulator-field.js';
+import { SIMULATED_ORIGIN, simulateFlight, type SimulatedFrameTruth } from '../../src/sim/simulator.js';
+import { createField, zoneAt } from '../../src/sim/simulator-field.js';
+import { FIELD_ZONES } from '../../src/flight/recording-format.js';
 import { computeFootprint } from '../../src/geo/footprint.js';
 import { distanceM, northEastM } from '../../src/geo/local-metres.js';
 

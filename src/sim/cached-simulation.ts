@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { DEMO_MODEL_VERSION } from '../model/demo-model.js';
+import { DEMO_MODEL_VERSION } from './demo-model.js';
 import type { Logger } from '../platform/logger.js';
-import { readFlight } from './flight-reader.js';
+import { readFlight } from '../flight/flight-reader.js';
 import { SIMULATED_START_MS, simulateFlight, type SimulateOptions } from './simulator.js';
 
 export type CachedSimulationOptions = Omit<SimulateOptions, 'out' | 'logger'> & {

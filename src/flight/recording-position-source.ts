@@ -1,9 +1,9 @@
 // Position source over a recording's telemetry.jsonl: every recorded fix and attitude sample goes into a Track, and each frame is interpolated on it (an imported photo answers with its own geotag).
 import type { Frame } from '../capture/frame-source.js';
-import type { TelemetryRecord } from '../flight/recording-format.js';
-import type { PositionLookup, PositionSource } from './position-source.js';
-import { Track, type TrackOptions } from './track.js';
-import { lookupOnTrack, type LinkState } from './track-lookup.js';
+import type { TelemetryRecord } from './recording-format.js';
+import type { PositionLookup, PositionSource } from '../geo/position-source.js';
+import { Track, type TrackOptions } from '../geo/track.js';
+import { lookupOnTrack, type LinkState } from '../geo/track-lookup.js';
 
 export class RecordingPositionSource implements PositionSource {
   readonly track: Track;

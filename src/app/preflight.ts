@@ -3,15 +3,15 @@ import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { Secrets } from '../config/resolve-secrets.js';
-import type { Logger } from './logger.js';
-import { checkClockSync, type ClockSyncProbe } from './clock-sync.js';
-import { readSocTemperatureC, readThrottleFlags, type ThrottleFlags } from './thermal.js';
+import type { Logger } from '../platform/logger.js';
+import { checkClockSync, type ClockSyncProbe } from '../platform/clock-sync.js';
+import { readSocTemperatureC, readThrottleFlags, type ThrottleFlags } from '../platform/thermal.js';
 import { RpicamFrameSource } from '../capture/rpicam-frame-source.js';
 import { ImagesFrameSource } from '../capture/images-frame-source.js';
 import { createPositionSource } from '../geo/create-position-source.js';
 import { BrokerProbe } from '../publish/broker-probe.js';
-import { mqttLinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
-import { resolveModel } from '../vision/resolve-model.js';
+import { mqttLinkOptionsFrom } from './open-publishing.js';
+import { resolveModel } from './resolve-model.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 

@@ -1,8 +1,8 @@
 // Which model variant a flight runs (model.precision fp32 | int8 | auto over model.path and model.int8Path), checked to be the same network, with the reason for the choice.
 import type { ModelConfig } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
-import { loadModel, type LoadedModel } from './model-loader.js';
-import { choosePrecision, type PrecisionChoice } from './precision-choice.js';
+import { loadModel, type LoadedModel } from '../vision/model-loader.js';
+import { choosePrecision, type PrecisionChoice } from '../vision/precision-choice.js';
 import { resolveModel } from './resolve-model.js';
 
 export interface SelectedModel {

@@ -5,18 +5,18 @@ import type { Secrets } from '../config/resolve-secrets.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
-import type { ModelCard } from '../model/model-card.js';
+import type { ModelCard } from '../vision/model-card.js';
 import type { PrecisionChoice } from '../vision/precision-choice.js';
 import type { FlightSession, SessionChange } from '../flight/flight-sessions.js';
-import { MqttLink } from './mqtt-link.js';
-import { ECHO_WAIT_MS } from './publish-echo-check.js';
-import type { MqttLinkOptions } from './mqtt-link-options.js';
-import { OutboxMqttSink } from './outbox-mqtt-sink.js';
-import { buildFlightDocument } from './flight-document.js';
+import { MqttLink } from '../publish/mqtt-link.js';
+import { ECHO_WAIT_MS } from '../publish/publish-echo-check.js';
+import type { MqttLinkOptions } from '../publish/mqtt-link-options.js';
+import { OutboxMqttSink } from '../publish/outbox-mqtt-sink.js';
+import { buildFlightDocument } from '../publish/flight-document.js';
 import { startHealthReporter } from './health-reporter.js';
 import { readSocTemperatureC } from '../platform/thermal.js';
-import type { Health } from './health-schema.js';
-import { ThumbPublisher } from './thumb-publisher.js';
+import type { Health } from '../publish/health-schema.js';
+import { ThumbPublisher } from '../publish/thumb-publisher.js';
 
 export interface MqttPublishingInput {
   config: Config;

@@ -3,12 +3,13 @@ import sharp from 'sharp';
 import { CAMERA_MODULE_FOV } from '../config/schema.js';
 import { DEG } from '../geo/angles.js';
 import { cropHalfTangent, offsetLatLon, rotationNedFromBody, type GroundPoint } from '../geo/footprint.js';
-import type { Attitude } from '../geo/track.js';
-import { SeededRandom } from '../model/seeded-random.js';
+import type { Attitude } from '../geo/attitude.js';
+import { SeededRandom } from '../platform/seeded-random.js';
 import type { Logger } from '../platform/logger.js';
-import { FlightWriter } from './flight-writer.js';
-import type { FlightManifest } from './recording-format.js';
-import { createField, groundColour, zoneAt, type Field, type FieldZone } from './simulator-field.js';
+import { FlightWriter } from '../flight/flight-writer.js';
+import type { FlightManifest } from '../flight/recording-format.js';
+import { createField, groundColour, zoneAt, type Field } from './simulator-field.js';
+import { type FieldZone } from '../flight/recording-format.js';
 
 /** The area's south-west corner: farmland near Cambridge, UK (any flat place would do; fixed so flights are reproducible). */
 export const SIMULATED_ORIGIN: GroundPoint = { latDeg: 52.2, lonDeg: 0.1 };

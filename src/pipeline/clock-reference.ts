@@ -1,8 +1,8 @@
 // The clock results are stamped on: this computer's, or GPS time when configured and a live source measured it; warns once when either is doubtful.
 import type { Frame } from '../capture/frame-source.js';
 import type { GpsTimeReference, PositionLookup, PositionSource } from '../geo/position-source.js';
-import type { ClockSync } from './clock-sync.js';
-import type { Logger } from './logger.js';
+import type { ClockSync } from '../platform/clock-sync.js';
+import type { Logger } from '../platform/logger.js';
 
 /** What a result says about its capturedAt. */
 export interface ResultClock {

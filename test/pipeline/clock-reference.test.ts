@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Frame } from '../../src/capture/frame-source.js';
 import { GpsdPositionSource } from '../../src/geo/gpsd-position-source.js';
 import { DEFAULT_TRACK_OPTIONS } from '../../src/geo/track.js';
-import { ClockReference } from '../../src/platform/clock-reference.js';
+import { ClockReference } from '../../src/pipeline/clock-reference.js';
 import { checkClockSync } from '../../src/platform/clock-sync.js';
 import { capturingLogger } from '../support/capturing-logger.js';
 import { startGpsfake } from '../support/gpsfake.js';

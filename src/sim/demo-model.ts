@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { simulateFlight } from '../flight/simulator.js';
+import { simulateFlight } from './simulator.js';
 import { loadModel } from '../vision/model-loader.js';
 import type { Logger } from '../platform/logger.js';
-import type { ModelCard } from './model-card.js';
-import { DEFAULT_HEAD_L2, DEFAULT_HOLDOUT, trainHead } from './head-train.js';
-import { ensureSynthModel, sha256Hex } from './synth-model.js';
+import type { ModelCard } from '../vision/model-card.js';
+import { DEFAULT_HEAD_L2, DEFAULT_HOLDOUT, trainHead } from '../model/head-train.js';
+import { ensureSynthModel } from '../model/synth-model.js';
+import { sha256Hex } from '../vision/model-card.js';
 
 /**
  * Part of the cache key: bump it when the simulator, the preprocessing or the fitting change what a

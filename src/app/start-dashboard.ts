@@ -7,17 +7,18 @@ import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
 import { redactUrl } from '../platform/redact-url.js';
 import { startEmbeddedBroker } from '../publish/embedded-broker.js';
-import { mqttLinkOptionsFrom } from '../publish/open-mqtt-publishing.js';
-import { AccessGuard } from './access-guard.js';
-import { createDashboardServer } from './dashboard-server.js';
-import { DashboardState } from './dashboard-state.js';
-import type { Snapshot } from './dashboard-types.js';
-import { MqttSubscriber } from './mqtt-subscriber.js';
-import { SseHub } from './sse-hub.js';
-import { loadStaticAssets } from './static-assets.js';
-import { parseTileSource, tilesView } from './tile-source.js';
-import { topicLayout } from './topic-layout.js';
-import { UploadClassifier } from './upload-classifier.js';
+import { mqttLinkOptionsFrom } from './open-publishing.js';
+import { AccessGuard } from '../dashboard/access-guard.js';
+import { resolveModel } from './resolve-model.js';
+import { createDashboardServer } from '../dashboard/dashboard-server.js';
+import { DashboardState } from '../dashboard/dashboard-state.js';
+import type { Snapshot } from '../dashboard/dashboard-types.js';
+import { MqttSubscriber } from '../dashboard/mqtt-subscriber.js';
+import { SseHub } from '../dashboard/sse-hub.js';
+import { loadStaticAssets } from '../dashboard/static-assets.js';
+import { parseTileSource, tilesView } from '../dashboard/tile-source.js';
+import { topicLayout } from '../dashboard/topic-layout.js';
+import { UploadClassifier } from '../dashboard/upload-classifier.js';
 
 export interface DashboardOptions {
   /** dashboard.* (listen address, tiles, bounds), sinks.mqtt.* (broker, TLS, credentials, topic prefix), model.* (preprocessing). */
@@ -81,7 +82,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
     let uploads: UploadClassifier | null = null;
     if (options.modelPath !== null) {
-      uploads = await UploadClassifier.open(options.modelPath, config.model.preprocess, config.model.intraOpThreads, logger.child({ stage: 'try-photo' }));
+      uploads = await UploadClassifier.open(await resolveModel(options.modelPath, 1, logger.child({ stage: 'model' })), config.model.preprocess, config.model.intraOpThreads, logger.child({ stage: 'try-photo' }));
       const opened = uploads;
       cleanups.push(() => opened.close());
     }

@@ -1,6 +1,7 @@
 // The model card: the JSON that travels next to every .onnx file and says how to feed and read it.
 import { z } from 'zod';
-import { AccuracyReportSchema } from './quantize-accuracy.js';
+import { createHash } from 'node:crypto';
+import { AccuracyReportSchema } from './accuracy-report.js';
 
 /** How an int8 model was made from its FP32 parent: written by `fieldeye quantize`, so a model's accuracy travels with it. */
 export const QuantizationInfoSchema = z.strictObject({
@@ -135,3 +136,12 @@ export type ModelCard = z.infer<typeof ModelCardSchema>;
 
 export const IMAGENET_MEAN: [number, number, number] = [0.485, 0.456, 0.406];
 export const IMAGENET_STD: [number, number, number] = [0.229, 0.224, 0.225];
+
+/** The card that travels with a model file: x.onnx -> x.card.json. */
+export function cardPathFor(modelPath: string): string {
+  return modelPath.endsWith('.onnx') ? `${modelPath.slice(0, -'.onnx'.length)}.card.json` : `${modelPath}.card.json`;
+}
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

@@ -2,9 +2,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RecordedFlight } from '../flight/flight-reader.js';
-import { FrameGeotagSchema, type FrameRecord } from '../flight/recording-format.js';
-import type { Frame, FrameSource } from './frame-source.js';
+import type { RecordedFlight } from './flight-reader.js';
+import { FrameGeotagSchema, type FrameRecord } from './recording-format.js';
+import type { Frame, FrameSource } from '../capture/frame-source.js';
 
 export interface RecordingFrameSourceOptions {
   /** 1 = real time, N = N times faster, 'max' = as fast as the pipeline takes them. */

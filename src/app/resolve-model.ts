@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import { packageRoot } from '../platform/package-root.js';
 import { ensureSynthModel } from '../model/synth-model.js';
-import { loadModel, type LoadedModel } from './model-loader.js';
+import { loadModel, type LoadedModel } from '../vision/model-loader.js';
 
 /** Folder where generated models are cached between runs (gitignored). */
 export function generatedModelsDir(): string {

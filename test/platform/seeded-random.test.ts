@@ -1,6 +1,6 @@
 // The seeded generator: pinned outputs (the same on every machine), independent streams, and normal/log accuracy.
 import { describe, expect, it } from 'vitest';
-import { SeededRandom, deterministicLn } from '../../src/model/seeded-random.js';
+import { SeededRandom, deterministicLn } from '../../src/platform/seeded-random.js';
 
 describe('SeededRandom', () => {
   it('gives pinned numbers for a seed and stream (a change here changes every synthetic model)', () => {

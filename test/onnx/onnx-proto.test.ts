@@ -1,7 +1,7 @@
 // ONNX protobuf I/O and graph editing: round trips, int64 edge cases, decode errors, and edited graphs that onnxruntime still runs.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { AttributeType, OnnxDecodeError, TensorDataType, decodeModel, encodeModel, type OnnxModel } from '../../src/model/onnx-proto.js';
+import { AttributeType, OnnxDecodeError, TensorDataType, decodeModel, encodeModel, type OnnxModel } from '../../src/onnx/onnx-proto.js';
 import {
   addGraphOutput,
   countParameters,
@@ -12,8 +12,8 @@ import {
   setInitializer,
   summarizeGraph,
   tensorToFloat32,
-} from '../../src/model/onnx-graph.js';
-import { tinyModel } from './tiny-model.js';
+} from '../../src/onnx/onnx-graph.js';
+import { tinyModel } from '../model/tiny-model.js';
 
 async function run(model: OnnxModel, input: Float32Array, dims: number[]): Promise<ort.InferenceSession.OnnxValueMapType> {
   const session = await ort.InferenceSession.create(encodeModel(model));

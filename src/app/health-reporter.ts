@@ -2,8 +2,8 @@
 import type { Logger } from '../platform/logger.js';
 import { readSocTemperatureC, readThrottleFlags, type ThrottleFlags } from '../platform/thermal.js';
 import type { PipelineMetrics } from '../pipeline/metrics.js';
-import { HEALTH_SCHEMA_VERSION, HealthSchema, type Health } from './health-schema.js';
-import type { OutboxMqttSinkStats } from './outbox-mqtt-sink.js';
+import { HEALTH_SCHEMA_VERSION, HealthSchema, type Health } from '../publish/health-schema.js';
+import type { OutboxMqttSinkStats } from '../publish/outbox-mqtt-sink.js';
 
 export interface HealthReporterDeps {
   droneId: string;

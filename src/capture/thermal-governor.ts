@@ -1,9 +1,9 @@
 // Acts on the thermal policy during a live flight: a periodic temperature/throttle check engages a frame-rate cap before the firmware throttles, and lifts it once cool.
-import type { Frame, FrameSource } from '../capture/frame-source.js';
+import type { Frame, FrameSource } from './frame-source.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
-import type { Logger } from './logger.js';
-import { readSocTemperatureC, readThrottleFlags, ThermalPolicy, type ThrottleFlags } from './thermal.js';
+import type { Logger } from '../platform/logger.js';
+import { readSocTemperatureC, readThrottleFlags, ThermalPolicy, type ThrottleFlags } from '../platform/thermal.js';
 
 export interface ThermalGovernorOptions {
   config: Config['thermal'];

@@ -1,9 +1,6 @@
 // The simulator's procedural field: zones of five ground classes (ground truth by position) and the colour of the ground at any point.
-import { SeededRandom } from '../model/seeded-random.js';
-
-/** The ground classes a survey should tell apart (issue 11 fits a classifier head on them). */
-export const FIELD_ZONES = ['crop-rows', 'weeds', 'bare-soil', 'water', 'stressed-crop'] as const;
-export type FieldZone = (typeof FIELD_ZONES)[number];
+import { FIELD_ZONES, type FieldZone } from '../flight/recording-format.js';
+import { SeededRandom } from '../platform/seeded-random.js';
 
 export interface FieldOptions {
   seed: number;

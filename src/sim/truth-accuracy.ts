@@ -1,8 +1,8 @@
 // Scores a simulated flight's results against the simulator's ground truth (frames.jsonl source.simulator.zone): accuracy, per-class precision/recall, confusion.
 import { classificationReport, type ClassificationReport } from '../model/head-metrics.js';
 import type { Result } from '../publish/result-schema.js';
-import { FIELD_ZONES } from './simulator-field.js';
-import type { FrameRecord } from './recording-format.js';
+import { FIELD_ZONES } from '../flight/recording-format.js';
+import type { FrameRecord } from '../flight/recording-format.js';
 
 export interface TruthScore {
   report: ClassificationReport;

@@ -1,41 +1,38 @@
 // Composition root: config -> adapters -> pipeline, with start and stop in the right order; no module state.
 import { join } from 'node:path';
-import type { Config } from './config/schema.js';
-import type { Secrets } from './config/resolve-secrets.js';
-import type { Logger } from './platform/logger.js';
-import { checkClockSync } from './platform/clock-sync.js';
-import { ClockReference } from './platform/clock-reference.js';
-import { FlightSessions } from './flight/flight-sessions.js';
-import { ThermalGovernor } from './platform/thermal-governor.js';
-import { ImagesFrameSource } from './capture/images-frame-source.js';
-import { RpicamFrameSource } from './capture/rpicam-frame-source.js';
-import type { FrameSource } from './capture/frame-source.js';
-import { cameraGeometry, createPositionSource } from './geo/create-position-source.js';
-import type { PositionSource } from './geo/position-source.js';
-import { FlightRecorder } from './flight/flight-recorder.js';
-import type { FlightManifest } from './flight/recording-format.js';
-import { configSha256 } from './publish/flight-document.js';
-import { computeFootprint } from './geo/footprint.js';
-import type { Sink } from './publish/sink.js';
-import type { Result } from './publish/result-schema.js';
-import { JsonlSink } from './publish/jsonl-sink.js';
-import { openMqttPublishing } from './publish/open-mqtt-publishing.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from './publish/embedded-broker.js';
-import type { DeliveryAccount } from './publish/outbox-mqtt-sink.js';
-import type { PublishCheck } from './publish/mqtt-link.js';
-import type { ConfigError } from './config/config-error.js';
-import { redactUrl } from './platform/redact-url.js';
-import type { LoadedModel } from './vision/model-loader.js';
-import { generatedModelsDir, resolveModel } from './vision/resolve-model.js';
-import { selectModel } from './vision/select-model.js';
-import { inferenceThreads } from './vision/inference-threads.js';
-import { inputImageSize } from './model/model-card.js';
-import { Classifier } from './vision/classifier.js';
-import { preprocessFrame } from './vision/preprocess-frame.js';
-import { assertRawFitsModel } from './vision/preprocess-i420.js';
-import type { Preprocessed, PreprocessOptions } from './vision/preprocess-types.js';
-import { runPipeline } from './pipeline/run-pipeline.js';
-import { PipelineMetrics, type PipelineSummary } from './pipeline/metrics.js';
+import type { Config } from '../config/schema.js';
+import type { Secrets } from '../config/resolve-secrets.js';
+import type { Logger } from '../platform/logger.js';
+import { checkClockSync } from '../platform/clock-sync.js';
+import { ClockReference } from '../pipeline/clock-reference.js';
+import { FlightSessions } from '../flight/flight-sessions.js';
+import { ThermalGovernor } from '../capture/thermal-governor.js';
+import { ImagesFrameSource } from '../capture/images-frame-source.js';
+import { RpicamFrameSource } from '../capture/rpicam-frame-source.js';
+import type { FrameSource } from '../capture/frame-source.js';
+import { cameraGeometry, createPositionSource } from '../geo/create-position-source.js';
+import type { PositionSource } from '../geo/position-source.js';
+import { FlightRecorder } from '../flight/flight-recorder.js';
+import type { FlightManifest } from '../flight/recording-format.js';
+import { configSha256 } from '../publish/flight-document.js';
+import { computeFootprint } from '../geo/footprint.js';
+import type { Sink } from '../publish/sink.js';
+import type { Result } from '../publish/result-schema.js';
+import { JsonlSink } from '../publish/jsonl-sink.js';
+import { openMqttPublishing } from './open-publishing.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../publish/embedded-broker.js';
+import type { DeliveryAccount } from '../publish/outbox-mqtt-sink.js';
+import type { PublishCheck } from '../publish/mqtt-link.js';
+import type { ConfigError } from '../config/config-error.js';
+import { redactUrl } from '../platform/redact-url.js';
+import type { LoadedModel } from '../vision/model-loader.js';
+import { selectModel } from './select-model.js';
+import { inferenceThreads } from '../vision/inference-threads.js';
+import { ImageClassifier } from '../vision/image-classifier.js';
+import { preprocessFrame } from '../vision/preprocess-frame.js';
+import { assertRawFitsModel } from '../vision/preprocess-i420.js';
+import { runPipeline } from '../pipeline/run-pipeline.js';
+import { PipelineMetrics, type PipelineSummary } from '../pipeline/metrics.js';
 
 /** The camera part of the health report: what an operator needs to see that the camera is gone. */
 function cameraHealth(camera: RpicamFrameSource): () => { state: string; present: boolean; restarts: number } {
@@ -43,25 +40,6 @@ function cameraHealth(camera: RpicamFrameSource): () => { state: string; present
     const h = camera.health();
     return { state: h.state, present: h.cameraPresent, restarts: h.restarts };
   };
-}
-
-// Kept importable from here for the commands that still do; new code imports src/vision/resolve-model.ts.
-export { generatedModelsDir, resolveModel };
-
-/**
- * Resize, crop and normalisation for a model's card. A fused-input model (`fieldeye model fuse-input`, uint8 NHWC)
- * normalises in its own graph, so its normalisation here is the identity and it is fed the crop's bytes.
- */
-export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessOptions['mode']): PreprocessOptions {
-  const { input } = model.card;
-  const norm = input.dtype === 'uint8' ? { mean: [0, 0, 0] as const, std: [1, 1, 1] as const } : { mean: input.mean, std: input.std };
-  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm };
-}
-
-/** The batch-1 input dims and what to feed: the float tensor (NCHW), or a copy of the crop's RGB bytes (NHWC) for a fused-input model. */
-export function modelFeed(model: LoadedModel, cropPx: number): { dims: number[]; input: (pre: Preprocessed) => Float32Array | Uint8Array } {
-  if (model.card.input.dtype === 'uint8') return { dims: [1, cropPx, cropPx, 3], input: (pre) => new Uint8Array(pre.crop) };
-  return { dims: [1, 3, cropPx, cropPx], input: (pre) => pre.input };
 }
 
 /** Where a flight's frames and positions come from: the configured camera/folder and position source, or a recording. */
@@ -159,10 +137,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
   try {
     // precision auto times both variants on the int8 split of cores: a like-for-like comparison.
     const { model, choice: precisionChoice } = await selectModel(config.model, inferenceThreads(config, 'int8'), log.child({ stage: 'model' }));
-    const classifier = await Classifier.create({
-      modelBytes: model.bytes,
-      inputName: model.card.input.name,
-      outputName: model.card.output.name,
+    const classifier = await ImageClassifier.open(model, {
+      mode: config.model.preprocess,
       intraOpThreads: inferenceThreads(config, precisionChoice.precision),
     });
     cleanups.push(() => classifier.close());
@@ -277,8 +253,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     // Runs before the sinks close (cleanups run in reverse): the last flight's closing document goes out with them.
     cleanups.push(async () => sessions.end(Date.now()));
 
-    const preOptions = preprocessOptionsFor(model, config.model.preprocess);
-    const feed = modelFeed(model, preOptions.cropPx);
+    const preOptions = classifier.preprocessOptions;
     const camera = cameraGeometry(config.position, { resizeShorterPx: preOptions.resizeShorterPx, cropPx: preOptions.cropPx });
     const summary = await runPipeline({
       source,
@@ -287,8 +262,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
         ? { drops: () => ({ ...(opened.source.dropCounts?.() ?? {}), ...(thermal ? { thermal: thermal.droppedFrames } : {}) }) }
         : {}),
       classify: (input, dims) => classifier.classify(input, dims),
-      inputDims: feed.dims,
-      modelInput: feed.input,
+      inputDims: classifier.inputDims,
+      modelInput: (pre) => classifier.modelInput(pre),
       labels: model.labels,
       topK: config.model.topK,
       position: clock.lookups(position),

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Frame, FrameSource } from '../../src/capture/frame-source.js';
 import { ThermalConfigSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/platform/logger.js';
-import { ThermalGovernor } from '../../src/platform/thermal-governor.js';
+import { ThermalGovernor } from '../../src/capture/thermal-governor.js';
 import { parseThrottled, type ThrottleFlags } from '../../src/platform/thermal.js';
 
 function fakeSysfs(): { root: string; setC(c: number): void } {
