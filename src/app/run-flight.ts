@@ -140,6 +140,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     const classifier = await ImageClassifier.open(model, {
       mode: config.model.preprocess,
       intraOpThreads: inferenceThreads(config, precisionChoice.precision),
+      maxImageMegapixels: config.model.maxImageMegapixels,
     });
     cleanups.push(() => classifier.close());
     log.info({ threads: classifier.threads, loadMs: Math.round(classifier.loadMs) }, 'classifier ready');

@@ -82,7 +82,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
     let uploads: UploadClassifier | null = null;
     if (options.modelPath !== null) {
-      uploads = await UploadClassifier.open(await resolveModel(options.modelPath, 1, logger.child({ stage: 'model' })), config.model.preprocess, config.model.intraOpThreads, logger.child({ stage: 'try-photo' }));
+      uploads = await UploadClassifier.open(
+        await resolveModel(options.modelPath, 1, logger.child({ stage: 'model' })),
+        { mode: config.model.preprocess, intraOpThreads: config.model.intraOpThreads, maxImageMegapixels: config.model.maxImageMegapixels }, logger.child({ stage: 'try-photo' }));
       const opened = uploads;
       cleanups.push(() => opened.close());
     }

@@ -1,5 +1,9 @@
 // Reads a photo's capture time from EXIF as UTC milliseconds, preferring tags that carry a time zone.
 import exifr from 'exifr';
+import { readFileHead } from '../platform/read-file-head.js';
+
+/** JPEG's EXIF segment is at most 64 KiB and comes first; PNG and TIFF keep their tags near the start too. */
+const EXIF_HEAD_BYTES = 256 * 1024;
 
 export interface ExifCaptureTime {
   ms: number;
@@ -35,7 +39,9 @@ function parseGpsUtc(date: unknown, time: unknown): number | null {
 export async function readExifCaptureTime(image: Buffer | string): Promise<ExifCaptureTime | null> {
   let tags: Record<string, unknown> | undefined;
   try {
-    tags = (await exifr.parse(image, {
+    // Our own bounded read, never exifr's file access: it leaks the descriptor when parsing fails.
+    const bytes = typeof image === 'string' ? await readFileHead(image, EXIF_HEAD_BYTES) : image;
+    tags = (await exifr.parse(bytes, {
       pick: ['DateTimeOriginal', 'SubSecTimeOriginal', 'OffsetTimeOriginal', 'GPSDateStamp', 'GPSTimeStamp'],
       reviveValues: false,
     })) as Record<string, unknown> | undefined;

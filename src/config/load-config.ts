@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigSchema, type Config } from './schema.js';
-import { ConfigError, formatIssues } from './config-error.js';
+import { ConfigError, describeValue, formatIssues } from './config-error.js';
 
 export const ENV_OVERRIDE_PREFIX = 'FIELDEYE__';
 
@@ -22,14 +22,25 @@ function readConfigFile(file: string): unknown {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new ConfigError(`config file ${file}: cannot read it (${code}); pass an existing file with --config`);
   }
+  let doc: unknown;
   try {
-    const doc: unknown = parseYaml(text, { prettyErrors: true });
-    return doc ?? {};
+    doc = parseYaml(text, { prettyErrors: true });
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
     const first = (err as Error).message.split('\n')[0];
     throw new ConfigError(`config file ${file}: not valid YAML${where}: ${first}`);
   }
+  // An empty file (or one holding only comments) is a config with every default, like no file at all.
+  if (doc === null || doc === undefined) return {};
+  // Anything else must be a mapping: a scalar or a list would otherwise be dropped and the flight would run on
+  // defaults with nobody told.
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new ConfigError(
+      `config file ${file}: the top level must be a mapping of keys (droneId: ..., source: ..., sinks: ...), received ${describeValue(doc)}; ` +
+        'see config/default.yaml for every key',
+    );
+  }
+  return doc;
 }
 
 /** FIELDEYE__sinks__mqtt__url=mqtt://x sets sinks.mqtt.url; values are parsed as YAML scalars (5 -> number). */

@@ -79,6 +79,11 @@ export const ModelConfigSchema = z.strictObject({
   synthSeed: intBetween(0, 2 ** 31 - 1).default(1),
   /** fast = sharp (within a few levels of torchvision); exact = bit-identical to torchvision/PIL. */
   preprocess: z.enum(['fast', 'exact'], { error: 'one of "fast", "exact"' }).default('fast'),
+  /**
+   * Largest image decoded, in megapixels, checked on the header first: a small file that inflates to gigabytes
+   * is refused, in every decoding path. 64 fits a 61 MP survey camera; sharp itself stops at 268.
+   */
+  maxImageMegapixels: z.number({ error: 'a number of megapixels between 1 and 268' }).min(1, { error: 'a number of megapixels between 1 and 268' }).max(268, { error: 'a number of megapixels between 1 and 268' }).default(64),
   topK: intBetween(1, 20).default(5),
   /** onnxruntime intra-op threads; 0 = automatic: one core fewer for JPEG frames with an int8 model (decoding gets a core), every core otherwise. */
   intraOpThreads: intBetween(0, 64).default(0),

@@ -4,7 +4,7 @@ import sharp, { type Metadata } from 'sharp';
 import type { Logger } from '../platform/logger.js';
 import { ImageClassifier } from '../vision/image-classifier.js';
 import type { LoadedModel } from '../vision/model-loader.js';
-import { sniffFormat } from '../vision/preprocess-errors.js';
+import { ImageTooLargeError, sniffFormat } from '../vision/preprocess-errors.js';
 import type { PreprocessMode } from '../vision/preprocess-types.js';
 import type { TopClass } from '../vision/top-k.js';
 
@@ -45,8 +45,12 @@ export class UploadClassifier {
   ) {}
 
   /** The model loaded as the pipeline loads it (card checked), classified as the pipeline classifies. */
-  static async open(model: LoadedModel, mode: PreprocessMode, intraOpThreads: number, logger: Logger): Promise<UploadClassifier> {
-    const classifier = await ImageClassifier.open(model, { mode, intraOpThreads });
+  static async open(
+    model: LoadedModel,
+    options: { mode: PreprocessMode; intraOpThreads: number; maxImageMegapixels: number },
+    logger: Logger,
+  ): Promise<UploadClassifier> {
+    const classifier = await ImageClassifier.open(model, options);
     logger.info({ model: model.path, threads: classifier.threads }, 'try-a-photo classifier ready');
     return new UploadClassifier(classifier, {
       model: model.card.name,
@@ -77,7 +81,8 @@ export class UploadClassifier {
   private async classifyNow(bytes: Buffer, k: number): Promise<UploadVerdict> {
     let meta: Metadata;
     try {
-      meta = await sharp(bytes, { failOn: 'truncated' }).metadata();
+      // Header only (no decoding, so no pixel cap here): the classifier applies model.maxImageMegapixels.
+      meta = await sharp(bytes, { failOn: 'truncated', limitInputPixels: false }).metadata();
     } catch {
       const known = sniffFormat(bytes);
       throw new UploadRejected(
@@ -91,6 +96,8 @@ export class UploadClassifier {
     try {
       out = await this.classifier.classifyImage(bytes, k);
     } catch (error) {
+      // Too many pixels is not a damaged file: say so, with the size and the limit (413: the content is too large).
+      if (error instanceof ImageTooLargeError) throw new UploadRejected(413, `this ${meta.format ?? 'image'} is ${error.message}`);
       throw new UploadRejected(415, `this ${meta.format ?? 'image'} cannot be classified: ${(error as Error).message}`);
     }
     return {

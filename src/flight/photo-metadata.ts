@@ -1,4 +1,5 @@
 // Reads what a drone photo says about where it was taken: EXIF GPS, height above ground and angles from DJI and senseFly XMP.
+import { readFile } from 'node:fs/promises';
 import exifr from 'exifr';
 import type { Attitude } from '../geo/attitude.js';
 
@@ -36,7 +37,9 @@ export async function readPhotoMetadata(image: Buffer | string): Promise<PhotoMe
   let tags: Record<string, Block>;
   try {
     // Per-namespace output: DJI, senseFly and Parrot reuse names (Yaw, Height) with different meanings.
-    tags = ((await exifr.parse(image, { gps: true, xmp: true, ifd0: { pick: ['Make', 'Model'] }, exif: false, mergeOutput: false })) ?? {}) as Record<string, Block>;
+    // Whole file for a path (XMP may sit after the EXIF segment), read by us: exifr leaks the descriptor when it throws.
+    const bytes = typeof image === 'string' ? await readFile(image) : image;
+    tags = ((await exifr.parse(bytes, { gps: true, xmp: true, ifd0: { pick: ['Make', 'Model'] }, exif: false, mergeOutput: false })) ?? {}) as Record<string, Block>;
   } catch {
     tags = {};
   }

@@ -11,10 +11,16 @@ import { topK, type TopClass } from './top-k.js';
  * Resize, crop and normalisation for a model's card. A fused-input model (`fieldeye model fuse-input`, uint8 NHWC)
  * normalises in its own graph, so its normalisation here is the identity and it is fed the crop's bytes.
  */
-export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessMode): PreprocessOptions {
+export function preprocessOptionsFor(model: LoadedModel, mode: PreprocessMode, maxImageMegapixels?: number): PreprocessOptions {
   const { input } = model.card;
   const norm = input.dtype === 'uint8' ? { mean: [0, 0, 0] as const, std: [1, 1, 1] as const } : { mean: input.mean, std: input.std };
-  return { mode, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm };
+  return {
+    mode,
+    resizeShorterPx: input.resizeShorterPx,
+    cropPx: inputImageSize(input).widthPx,
+    norm,
+    ...(maxImageMegapixels !== undefined ? { maxInputPixels: Math.round(maxImageMegapixels * 1e6) } : {}),
+  };
 }
 
 /** The batch-1 input dims and what to feed: the float tensor (NCHW), or a copy of the crop's RGB bytes (NHWC) for a fused-input model. */
@@ -40,21 +46,25 @@ export class ImageClassifier {
     readonly model: LoadedModel,
     classifier: Classifier,
     mode: PreprocessMode,
+    maxImageMegapixels: number | undefined,
   ) {
     this.#classifier = classifier;
-    this.preprocessOptions = preprocessOptionsFor(model, mode);
+    this.preprocessOptions = preprocessOptionsFor(model, mode, maxImageMegapixels);
     this.#feed = modelFeed(model, this.preprocessOptions.cropPx);
   }
 
   /** Starts the worker with the model's bytes (they are transferred, not copied: the model stays usable for its card). */
-  static async open(model: LoadedModel, options: { mode: PreprocessMode; intraOpThreads: number }): Promise<ImageClassifier> {
+  static async open(
+    model: LoadedModel,
+    options: { mode: PreprocessMode; intraOpThreads: number; maxImageMegapixels?: number },
+  ): Promise<ImageClassifier> {
     const classifier = await Classifier.create({
       modelBytes: model.bytes,
       inputName: model.card.input.name,
       outputName: model.card.output.name,
       intraOpThreads: options.intraOpThreads,
     });
-    return new ImageClassifier(model, classifier, options.mode);
+    return new ImageClassifier(model, classifier, options.mode, options.maxImageMegapixels);
   }
 
   get threads(): number {

@@ -1,7 +1,8 @@
 // Decodes a frame to 8-bit RGB with the semantics of PIL's Image.open(f).convert('RGB'), using sharp.
 import sharp from 'sharp';
 import type { Metadata, SharpOptions } from 'sharp';
-import { toImageDecodeError, unsupportedImageError } from './preprocess-errors.js';
+import { ImageTooLargeError, toImageDecodeError, unsupportedImageError } from './preprocess-errors.js';
+import { DEFAULT_MAX_INPUT_PIXELS } from './preprocess-types.js';
 import type { RgbImage } from './preprocess-pil-resample.js';
 
 // What PIL does and how each case is matched here (checked byte for byte against Pillow 9.4 on the
@@ -27,14 +28,24 @@ export const FRAME_READ_OPTIONS: SharpOptions = { failOn: 'truncated', ignoreIcc
 /** Formats whose decoding has been verified to equal PIL's. */
 const EXACT_FORMATS = new Set(['jpeg', 'png']);
 
-/** Reads the header, mapping sharp's failures to ImageDecodeError. */
-export async function readFrameMetadata(bytes: Buffer): Promise<Metadata> {
+/**
+ * Reads the header, mapping sharp's failures to ImageDecodeError, and refuses an image larger than `maxPixels`
+ * before anything is decoded (every decoding path, fast and exact, starts here).
+ */
+export async function readFrameMetadata(bytes: Buffer, maxPixels: number = DEFAULT_MAX_INPUT_PIXELS): Promise<Metadata> {
   if (bytes.length === 0) throw toImageDecodeError(new Error('empty'), bytes);
+  let meta: Metadata;
   try {
-    return await sharp(bytes, FRAME_READ_OPTIONS).metadata();
+    // Header only, nothing is decoded here: sharp's own pixel cap would turn a huge image into a vague decoder
+    // failure, while the check below says what is wrong.
+    meta = await sharp(bytes, { ...FRAME_READ_OPTIONS, limitInputPixels: false }).metadata();
   } catch (err) {
     throw toImageDecodeError(err, bytes);
   }
+  // Pages multiply the pixels for animated/multi-page formats; a still image has one.
+  const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0) * Math.max(1, meta.pages ?? 1);
+  if (pixels > maxPixels) throw new ImageTooLargeError(meta.width ?? 0, meta.height ?? 0, maxPixels);
+  return meta;
 }
 
 /** True for 16-bit greyscale without alpha, the one layout where PIL clips instead of taking the high byte. */
@@ -84,8 +95,8 @@ export function assertConvertibleLikePil(meta: Metadata): void {
 }
 
 /** Decodes like PIL's Image.open(f).convert('RGB'); JPEG and PNG only (the formats verified against PIL). */
-export async function decodeLikePil(bytes: Buffer): Promise<RgbImage> {
-  const meta = await readFrameMetadata(bytes);
+export async function decodeLikePil(bytes: Buffer, maxPixels?: number): Promise<RgbImage> {
+  const meta = await readFrameMetadata(bytes, maxPixels);
   if (!EXACT_FORMATS.has(meta.format ?? '')) {
     throw unsupportedImageError(
       `${meta.format ?? 'unknown'} format in exact mode, which reproduces PIL's decoding only for JPEG and PNG`,

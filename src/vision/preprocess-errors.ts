@@ -65,3 +65,18 @@ export function toImageDecodeError(err: unknown, bytes: Uint8Array): ImageDecode
 export function unsupportedImageError(what: string, remedy: string): ImageDecodeError {
   return new ImageDecodeError(`frame cannot be preprocessed (${what}): ${remedy}`);
 }
+
+/** An image whose header announces more pixels than the decode limit: refused before any decoding. */
+export class ImageTooLargeError extends ImageDecodeError {
+  constructor(
+    readonly widthPx: number,
+    readonly heightPx: number,
+    readonly limitPixels: number,
+  ) {
+    super(
+      `image too large to decode: ${widthPx}x${heightPx} = ${(widthPx * heightPx / 1e6).toFixed(1)} MP exceeds the limit of ` +
+        `${(limitPixels / 1e6).toFixed(1)} MP (model.maxImageMegapixels); send smaller frames, or raise the limit if this ` +
+        'is a real camera frame and the memory allows it',
+    );
+  }
+}

@@ -12,7 +12,7 @@ import type { PreprocessOptions, Preprocessed } from './preprocess-types.js';
  */
 export async function preprocessExact(bytes: Buffer, options: PreprocessOptions): Promise<Preprocessed> {
   const t0 = performance.now();
-  const src = await decodeLikePil(bytes);
+  const src = await decodeLikePil(bytes, options.maxInputPixels);
   const t1 = performance.now();
   const g = resizeCropGeometry(src.width, src.height, options.resizeShorterPx, options.cropPx);
   const crop = resizeBilinearRegion(src, g.resizedWidth, g.resizedHeight, {

@@ -102,7 +102,7 @@ async function rawFirstIfNeeded(bytes: Buffer, meta: Metadata): Promise<{ img: S
 
 export async function preprocessFast(bytes: Buffer, options: PreprocessOptions): Promise<Preprocessed> {
   const t0 = performance.now();
-  const meta = await readFrameMetadata(bytes);
+  const meta = await readFrameMetadata(bytes, options.maxInputPixels);
   assertConvertibleLikePil(meta);
   let crop: Uint8Array;
   let src: { img: Sharp; width: number; height: number };

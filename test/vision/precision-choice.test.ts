@@ -97,7 +97,7 @@ describe('choosePrecision', () => {
 });
 
 describe('selectModel (model.precision over model.path and model.int8Path)', () => {
-  const base = { synthSeed: 1, preprocess: 'fast' as const, topK: 5, intraOpThreads: 1, precisionTimingS: 0.5 };
+  const base = { synthSeed: 1, preprocess: 'fast' as const, maxImageMegapixels: 64, topK: 5, intraOpThreads: 1, precisionTimingS: 0.5 };
 
   it('auto with both variants times them once, then the cache answers; the running model is the chosen one', async () => {
     const precisionCachePath = join(dir, 'select.json');
