@@ -14,6 +14,7 @@ const LAYERS = [
   'flight', // recording format, recorder, replay sources, import, diff, export
   'model', // building, quantizing, head fitting, graph rewrites
   'sim', // simulator, demo model, truth scoring
+  'ground', // the ground-station store: MQTT subscriber into GeoPackage or PostGIS, export, history
   'dashboard', // ground-station server (never the drone pipeline)
   'app', // composition roots
   'commands', // the CLI's commands (with src/cli.ts)

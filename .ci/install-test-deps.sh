@@ -4,7 +4,7 @@ set -euo pipefail
 
 # Debian packages the tests need. Extend this list (space-separated) when a test starts another real
 # component; keep one package per word so the "missing" report stays readable.
-TEST_DEB_PACKAGES="mosquitto systemd python3-torch python3-torchvision python3-onnx python3-pil gpsd gpsd-clients python3-gps libimage-exiftool-perl ffmpeg gdal-bin chromium qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross socat"
+TEST_DEB_PACKAGES="mosquitto systemd python3-torch python3-torchvision python3-onnx python3-pil gpsd gpsd-clients python3-gps libimage-exiftool-perl ffmpeg gdal-bin chromium qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libgcc-s1-arm64-cross socat postgresql-15 postgresql-15-postgis-3 python3-gdal"
 
 # Escape hatch for machines that provide the components some other way (e.g. a CI image built elsewhere).
 if [ "${FIELDEYE_SKIP_TEST_DEPS:-}" = "1" ]; then

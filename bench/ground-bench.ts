@@ -62,8 +62,13 @@ interface Ground {
   stop(): Promise<void>;
 }
 
+/** Ground processes still running, killed if the bench fails half-way. */
+const children = new Set<ChildProcess>();
+
 async function startGround(configFile: string): Promise<Ground> {
   const child = spawn(process.execPath, [GROUND_MAIN, '--config', configFile], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -201,6 +206,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(run));
     }
   } finally {
+    for (const child of children) child.kill('SIGKILL');
     await broker.stop();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The `fieldeye` command line: run, replay, import, simulate, diff, export, dashboard, demo, classify, quantize, train-head, bench, model synth/fuse-input/ops; errors become one clear line and a non-zero exit.
-import { ConfigError } from './config/config-error.js';
-import { EXIT } from './platform/exit-codes.js';
+import { exitCodeFor } from './platform/fieldeye-error.js';
 import { redactUrlsIn } from './platform/redact-url.js';
 import { packageVersion } from './platform/package-root.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
+import { groundCommand } from './ground/ground-command.js';
+import { groundExportCommand } from './ground/ground-export-command.js';
 import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
 import { modelFuseInputCommand, type ModelFuseInputCommandOptions } from './commands/model-fuse-input-command.js';
@@ -39,6 +40,7 @@ function cliLogger() {
   return createLogger({ level, pretty: false, destination: 2 });
 }
 
+// eslint-disable-next-line max-lines-per-function -- the command-line surface, one declarative commander registration per command; each handler is one line
 async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command()
@@ -151,6 +153,29 @@ async function main(argv: string[]): Promise<number> {
     .option('--tiles <template|folder>', 'map tiles: an http(s) URL template with {z}/{x}/{y} or a folder of <z>/<x>/<y>.png; default none (offline grid)')
     .action(async (opts: DashboardCommandOptions) => {
       exitCode = await dashboardCommand(opts);
+    });
+
+  const ground = program
+    .command('ground')
+    .description('Ground-station store: subscribes to every drone (persistent MQTT 5 session, QoS 1) and keeps each result once in a GeoPackage or PostGIS; acknowledged only after the commit.')
+    .requiredOption('-c, --config <file>', 'ground config (YAML); see config/ground.yaml for every key')
+    .action(async (opts: { config: string }) => {
+      exitCode = await groundCommand({ config: opts.config });
+    });
+  ground
+    .command('export')
+    .description('Copy what the store holds (all, one drone or one flight) into a new GeoPackage for QGIS.')
+    .requiredOption('-c, --config <file>', 'the ground config whose store to read')
+    .requiredOption('--out <file>', 'the new .gpkg file')
+    .option('--drone <id>', 'only this drone')
+    .option('--flight <id>', 'only this flight')
+    .action(async (opts: { config: string; out: string; drone?: string; flight?: string }) => {
+      exitCode = await groundExportCommand({
+        config: opts.config,
+        out: opts.out,
+        ...(opts.drone !== undefined ? { droneId: opts.drone } : {}),
+        ...(opts.flight !== undefined ? { flightId: opts.flight } : {}),
+      });
     });
 
   program
@@ -288,6 +313,6 @@ main(process.argv).then(
     process.stderr.write(`fieldeye: ${redactUrlsIn(err.message)}\n`);
     if (process.env['FIELDEYE_DEBUG']) process.stderr.write(`${err.stack ?? ''}\n`);
     // A configuration fault is not retried by systemd (RestartPreventExitStatus=78): restarting cannot fix it.
-    process.exitCode = err instanceof ConfigError ? EXIT.config : EXIT.failure;
+    process.exitCode = exitCodeFor(err);
   },
 );

@@ -13,7 +13,7 @@ import { ECHO_WAIT_MS } from '../publish/publish-echo-check.js';
 import type { MqttLinkOptions } from '../publish/mqtt-link-options.js';
 import { OutboxMqttSink } from '../publish/outbox-mqtt-sink.js';
 import { buildFlightDocument } from '../publish/flight-document.js';
-import { startHealthReporter } from './health-reporter.js';
+import { startHealthReporter, type HealthReporter } from './health-reporter.js';
 import { readSocTemperatureC } from '../platform/thermal.js';
 import type { Health } from '../publish/health-schema.js';
 import { ThumbPublisher } from '../publish/thumb-publisher.js';
@@ -51,6 +51,8 @@ export interface MqttPublishingInput {
 
 /** At the end, the last flight documents get this long to be acknowledged before the connection closes. */
 const FLIGHT_DOCUMENT_FLUSH_MS = 2_000;
+/** At start, the first connection attempt gets this long to succeed or fail before the flight goes on without it. */
+const FIRST_ATTEMPT_WAIT_MS = 3_000;
 
 export interface MqttPublishing {
   sink: OutboxMqttSink;
@@ -106,6 +108,8 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
   const mqtt = MqttLink.open(mqttLinkOptionsFrom(config, input.secrets, input.url, input.protocolVersion), logger, {
     warnInvisibleRefusals: !input.embeddedBroker,
   });
+  // A broker that is up is connected before the first result; one that is down costs its refusal, at most this bound.
+  await mqtt.firstAttempt(FIRST_ATTEMPT_WAIT_MS);
   let sink: OutboxMqttSink;
   try {
     sink = OutboxMqttSink.open(mqtt, { outbox: mqttConfig.outbox }, logger);
@@ -114,6 +118,41 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     throw error;
   }
 
+  const documents = publishFlightDocuments(mqtt, input);
+  const health = startLinkHealth(mqtt, sink, input);
+  // A first report right away: a ground station learns the drone's state when the flight starts,
+  // not one interval later.
+  void health.report();
+
+  const thumbs = mqttConfig.thumb.enabled
+    ? new ThumbPublisher(mqtt, { ...mqttConfig.thumb, flightId: input.flightId }, logger.child({ stage: 'thumb' }))
+    : null;
+
+  return {
+    sink,
+    thumbs,
+    close: async () => {
+      health.stop();
+      // The last report counts every result's fate: after the drain, and with the broker's verdict rather than
+      // "pending", even after a short flight.
+      await sink.drain();
+      await mqtt.publishCheckSettled(ECHO_WAIT_MS + 1_000);
+      // A last report with the flight's final counters, so a ground station sees how it ended even
+      // when the flight was shorter than one health interval (sent only if the link is up).
+      await health.report();
+      await documents.close();
+      await thumbs?.flush();
+      await sink.close();
+    },
+  };
+}
+
+/**
+ * The retained flight document, published at start and again whenever arming closes a flight and opens the next.
+ * Not awaited by the flight: like results, it must not hold anything up when the link drops right now.
+ */
+function publishFlightDocuments(mqtt: MqttLink, input: MqttPublishingInput): { close(): Promise<void> } {
+  const { config, logger } = input;
   const pendingDocuments = new Set<Promise<void>>();
   const publishFlight = (session: Pick<FlightSession, 'flightId' | 'kind' | 'startedAtMs' | 'endedAtMs'>): void => {
     const flight = buildFlightDocument({
@@ -145,7 +184,22 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     if (opened) publishFlight(opened);
   });
 
-  const health = startHealthReporter({
+  return {
+    // The last flight documents get a bounded time to be acknowledged before the connection closes.
+    close: async () => {
+      unsubscribe?.();
+      const flushed = new Promise<void>((resolve) => setTimeout(resolve, FLIGHT_DOCUMENT_FLUSH_MS).unref());
+      await Promise.race([Promise.all([...pendingDocuments]), flushed]);
+    },
+  };
+}
+
+/** Health reports for this link: the pipeline's counters, the outbox, the link and broker state, and the hardware. */
+function startLinkHealth(mqtt: MqttLink, sink: OutboxMqttSink, input: MqttPublishingInput): HealthReporter {
+  const { config, logger } = input;
+  const mqttConfig = config.sinks.mqtt;
+  const sessions = input.sessions;
+  return startHealthReporter({
     droneId: config.droneId,
     flightId: sessions ? () => sessions.current.flightId : input.flightId,
     intervalS: mqttConfig.healthIntervalS,
@@ -182,31 +236,4 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
     publish: (document) => mqtt.publishJson('health', document, { qos: 0, retain: false }),
     logger,
   });
-  // A first report right away: a ground station learns the drone's state when the flight starts,
-  // not one interval later.
-  void health.report();
-
-  const thumbs = mqttConfig.thumb.enabled
-    ? new ThumbPublisher(mqtt, { ...mqttConfig.thumb, flightId: input.flightId }, logger.child({ stage: 'thumb' }))
-    : null;
-
-  return {
-    sink,
-    thumbs,
-    close: async () => {
-      health.stop();
-      // The last report counts every result's fate: after the drain, and with the broker's verdict rather than
-      // "pending", even after a short flight.
-      await sink.drain();
-      await mqtt.publishCheckSettled(ECHO_WAIT_MS + 1_000);
-      // A last report with the flight's final counters, so a ground station sees how it ended even
-      // when the flight was shorter than one health interval (sent only if the link is up).
-      await health.report();
-      unsubscribe?.();
-      const flushed = new Promise<void>((resolve) => setTimeout(resolve, FLIGHT_DOCUMENT_FLUSH_MS).unref());
-      await Promise.race([Promise.all([...pendingDocuments]), flushed]);
-      await thumbs?.flush();
-      await sink.close();
-    },
-  };
 }

@@ -1,5 +1,6 @@
 // Acts on the thermal policy during a live flight: a periodic temperature/throttle check engages a frame-rate cap before the firmware throttles, and lifts it once cool.
 import type { Frame, FrameSource } from './frame-source.js';
+import { wrapFrames } from './frame-wrapper.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
@@ -97,20 +98,8 @@ export class ThermalGovernor {
 
   /** The source with the cap applied; kept frames are renumbered so seq stays contiguous. Drops count as "thermal". */
   capFrames(source: FrameSource): FrameSource {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator below needs the governor, not the wrapper
-    const governor = this;
-    const capped: FrameSource = {
-      async *frames(): AsyncIterable<Frame> {
-        let seq = 0;
-        for await (const frame of source.frames()) {
-          if (!governor.keep(frame)) continue;
-          yield { ...frame, seq: seq++ };
-        }
-      },
-      dropCounts: () => ({ ...(source.dropCounts?.() ?? {}), thermal: governor.dropped }),
-      close: () => source.close(),
-    };
-    if (source.expectedCount !== undefined) Object.defineProperty(capped, 'expectedCount', { get: () => source.expectedCount });
-    return capped;
+    // Frames keep the seq their source gave them; the flight sessions downstream number what reaches the pipeline.
+    return wrapFrames(source, { step: (frame) => (this.keep(frame) ? frame : null), drops: () => ({ thermal: this.dropped }) });
   }
+
 }

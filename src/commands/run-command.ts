@@ -8,7 +8,8 @@ import { renderSummaryTable } from './summary-table.js';
 import { SystemdNotifier } from '../platform/systemd-notifier.js';
 import { ProgressWatchdog } from '../platform/progress-watchdog.js';
 import { runFlight } from '../app/run-flight.js';
-import { ConfigError } from '../config/config-error.js';
+import { exitCodeFor } from '../platform/fieldeye-error.js';
+import { EXIT } from '../platform/exit-codes.js';
 import { RestartBackoff } from '../platform/restart-backoff.js';
 import { deliveryRows, flightExitCode } from './flight-outcome.js';
 
@@ -90,7 +91,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     return flightExitCode(outcome, stop.signal.aborted);
   } catch (error) {
     // A configuration fault is not restarted (exit 78); anything else may be cured by a restart, after a backoff.
-    if (!(error instanceof ConfigError)) backoff.recordFailure((error as Error).message);
+    if (exitCodeFor(error) !== EXIT.config) backoff.recordFailure((error as Error).message);
     throw error;
   } finally {
     watchdog?.stop();

@@ -1,13 +1,14 @@
 // Turns zod issues into config errors a user can act on: key path, what was expected, what was received.
 import type { z } from 'zod';
+import { FieldeyeError } from '../platform/fieldeye-error.js';
 
-export class ConfigError extends Error {
+export class ConfigError extends FieldeyeError {
   constructor(
     message: string,
     /** One line per problem, e.g. "camera.fps: expected an integer between 1 and 120, received 0". */
     readonly problems: string[] = [message],
   ) {
-    super(message);
+    super('config', message);
     this.name = 'ConfigError';
   }
 }

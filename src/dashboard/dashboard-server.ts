@@ -84,6 +84,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- the request router: one branch per route, read top to bottom
 export function createDashboardServer(deps: DashboardServerDeps): Server {
   const csp = contentSecurityPolicy(deps.tiles);
   const headers = securityHeaders(csp);

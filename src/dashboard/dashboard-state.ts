@@ -7,7 +7,7 @@ import { ResultSchema, type Result } from '../publish/result-schema.js';
 import { StatusSchema } from '../publish/status-schema.js';
 import { DiagnosticsLog } from './diagnostics-log.js';
 import type { ClassCount, DashboardEvent, DiagnosticsView, DroneSnapshot, DroneView, ResultView } from './dashboard-types.js';
-import type { TopicLayout } from './topic-layout.js';
+import type { TopicLayout } from '../publish/topic-layout.js';
 
 export interface DashboardStateOptions {
   layout: TopicLayout;

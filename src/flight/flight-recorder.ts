@@ -2,6 +2,7 @@
 // results; when arming splits the run into flights, each flight gets its own folder.
 import { join } from 'node:path';
 import type { Frame, FrameSource } from '../capture/frame-source.js';
+import { wrapFrames } from '../capture/frame-wrapper.js';
 import type { PositionLookup, PositionSource } from '../geo/position-source.js';
 import type { Track, TrackSample } from '../geo/track.js';
 import type { Logger } from '../platform/logger.js';
@@ -70,33 +71,26 @@ export class FlightRecorder {
   /** The same frames, in the same order; recording happens on the side and never holds a frame back. */
   tapFrames(source: FrameSource): FrameSource {
     const { options } = this;
-    const recorded = this.#recorded;
-    const rotate = (flightId: string): Promise<FlightWriter> => this.#rotate(flightId);
-    const current = (): FlightWriter => this.#current;
-    const currentId = (): string => this.#currentFlightId;
-    const tapped: FrameSource = {
-      async *frames(): AsyncIterable<Frame> {
-        for await (const frame of source.frames()) {
-          const writer = frame.flightId !== undefined && frame.flightId !== currentId() && options.rotation ? await rotate(frame.flightId) : current();
-          if (frame.seq % options.everyNth === 0 && !writer.full) {
-            const record = writer.writeFrame({
-              capturedAtMs: frame.capturedAtMs,
-              timeSource: frame.timeSource,
-              name: frame.name,
-              bytes: frame.bytes,
-              source: { liveSeq: frame.seq, ...(frame.flightId !== undefined ? { flightId: frame.flightId } : {}) },
-              ...(frame.raw ? { raw: frame.raw } : {}),
-            });
-            if (record) recorded.add(key(frame.flightId ?? currentId(), frame.seq));
-          }
-          yield frame;
+    return wrapFrames(source, {
+      step: async (frame) => {
+        const currentId = this.#currentFlightId;
+        const writer = frame.flightId !== undefined && frame.flightId !== currentId && options.rotation ? await this.#rotate(frame.flightId) : this.#current;
+        if (frame.seq % options.everyNth === 0 && !writer.full) {
+          const record = writer.writeFrame({
+            capturedAtMs: frame.capturedAtMs,
+            timeSource: frame.timeSource,
+            name: frame.name,
+            bytes: frame.bytes,
+            source: { liveSeq: frame.seq, ...(frame.flightId !== undefined ? { flightId: frame.flightId } : {}) },
+            ...(frame.raw ? { raw: frame.raw } : {}),
+          });
+          if (record) this.#recorded.add(key(frame.flightId ?? currentId, frame.seq));
         }
+        return frame;
       },
-      close: () => source.close(),
-    };
-    if (source.expectedCount !== undefined) Object.defineProperty(tapped, 'expectedCount', { get: () => source.expectedCount });
-    return tapped;
+    });
   }
+
 
   get #currentFlightId(): string {
     for (const [id, w] of this.#writers) if (w === this.#current) return id;

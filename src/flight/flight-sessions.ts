@@ -4,6 +4,7 @@
 // frame captured at or after the HEARTBEAT that showed it arrived. A session therefore starts with a frame, in
 // order, and never interleaves with another; a live run and a replayed .tlog follow the same rule.
 import type { Frame, FrameSource } from '../capture/frame-source.js';
+import { wrapFrames } from '../capture/frame-wrapper.js';
 import { armedFlightId, autoFlightId, landedFlightId } from '../platform/flight-id.js';
 
 /** run = no arming information (one session per run); ground = disarmed (MAVLink); armed = arming to disarming. */
@@ -81,17 +82,10 @@ export class FlightSessions {
 
   /** The same frames, in the same order, each assigned to its session. */
   tapFrames(source: FrameSource): FrameSource {
-    const assign = (frame: Frame): Frame => this.assign(frame);
-    const tapped: FrameSource = {
-      async *frames(): AsyncIterable<Frame> {
-        for await (const frame of source.frames()) yield assign(frame);
-      },
-      close: () => source.close(),
-    };
-    if (source.expectedCount !== undefined) Object.defineProperty(tapped, 'expectedCount', { get: () => source.expectedCount });
-    if (source.dropCounts) tapped.dropCounts = () => source.dropCounts?.() ?? {};
-    return tapped;
+    // The one place a frame gets its seq: per flight, contiguous, after any live drop upstream.
+    return wrapFrames(source, { step: (frame) => this.assign(frame) });
   }
+
 
   /** Ends the run: arming changes not yet passed by a frame still take effect, then the last session closes. */
   end(atMs: number): void {

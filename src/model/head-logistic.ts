@@ -139,6 +139,7 @@ function maxAbs(a: Float64Array): number {
  * steps from zero never add), and the optimiser is plain arithmetic in a fixed order, so the same
  * inputs give the same head.
  */
+// eslint-disable-next-line max-lines-per-function -- one numeric optimisation loop (L-BFGS-free gradient descent with line search); splitting it hides the algebra
 export function fitLogisticRegression(x: FeatureMatrix, y: Int32Array, classes: number, options: LogisticFitOptions): LogisticFit {
   const { n, d } = x;
   if (!(options.l2 > 0 && Number.isFinite(options.l2))) throw new RangeError(`l2: expected a number above 0, received ${options.l2}`);

@@ -65,6 +65,7 @@ function rowsOf(x: FeatureMatrix, rows: readonly number[]): FeatureMatrix {
 }
 
 /** Fit a new head on `options.backbonePath` (see TrainHeadOptions); throws with a message naming the input and the fix. */
+// eslint-disable-next-line max-lines-per-function -- a linear sequence of steps (load, features, split, fit, graph, card, report) with their error messages
 export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadResult> {
   const started = performance.now();
   const log = options.logger;

@@ -67,6 +67,7 @@ async function writeTemp(file: string, data: Uint8Array | string): Promise<strin
 }
 
 /** Quantize `options.modelPath` (see QuantizeOptions); throws with a message naming the input and the fix. */
+// eslint-disable-next-line max-lines-per-function -- a linear sequence of steps (load, calibrate, ranges, QDQ, accuracy, card) with their error messages
 export async function quantizeModelFile(options: QuantizeOptions): Promise<QuantizeResult> {
   const started = performance.now();
   const log = options.logger;

@@ -25,6 +25,7 @@ export function featureMap(n: number, c: number, h: number, w: number, data?: Fl
  * 2-D convolution without bias; weight is [outC, inC, k, k] (PyTorch/ONNX layout). im2col then a
  * register-blocked GEMM (2 pixels x 4 channels): dot products stay in registers, ~1.5 GMAC/s in V8.
  */
+// eslint-disable-next-line max-lines-per-function -- the reference convolution kernel: nested loops kept in one place to be checked against onnxruntime
 export function conv2d(x: FeatureMap, weight: Float32Array, outC: number, k: number, stride: number, pad: number): FeatureMap {
   const { n, c: inC, h, w } = x;
   const kLen = inC * k * k;

@@ -141,6 +141,7 @@ export interface BuildResnet18Options {
  * Build torchvision's ResNet-18 (BatchNormalization kept as explicit nodes; onnxruntime folds them
  * into the convolutions at load) from a full set of weights keyed by state_dict names.
  */
+// eslint-disable-next-line max-lines-per-function -- the ResNet-18 architecture listed layer by layer, as in torchvision
 export function buildResnet18(weights: Resnet18Weights, options: BuildResnet18Options = {}): OnnxModel {
   for (const p of RESNET18_PARAMS) {
     const w = weights.get(p.name);

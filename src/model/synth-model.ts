@@ -102,6 +102,7 @@ function get(weights: Map<string, Float32Array>, name: string): Float32Array {
  * feature vector (so the top class depends on the image, not on an offset shared by all images),
  * get a spread of per-class norms, and are scaled to logits of std `logitStd`.
  */
+// eslint-disable-next-line max-lines-per-function -- one pass of BatchNorm statistics through the reference network, layer by layer
 export function calibrateResnet18(weights: Map<string, Float32Array>, seed: number, options: CalibrationOptions = DEFAULT_CALIBRATION): CalibrationReport {
   const started = performance.now();
   const batch = syntheticBatch(seed, options.images, { sizePx: options.sizePx, first: 1_000_000 });

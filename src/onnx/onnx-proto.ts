@@ -1,4 +1,5 @@
 // ONNX ModelProto reading and writing: a hand-written subset of onnx.proto (field numbers from the ONNX spec) on protobufjs.
+/* eslint-disable max-lines -- the ONNX protobuf messages and their codec in one file, mirroring onnx.proto; split by message it would scatter one wire format */
 import protobuf from 'protobufjs';
 
 /**

@@ -42,8 +42,6 @@ export interface PipelineDeps {
   metrics?: PipelineMetrics;
   /** Aborting stops taking new frames; the frame in flight is finished and handed to the sinks. */
   signal?: AbortSignal;
-  /** A live source's drop counters (FrameSource.dropCounts), when the source was wrapped and lost the method. */
-  drops?: () => Readonly<Record<string, number>>;
   /** The time a result states for its frame and the clock it is on (ClockReference.stamp); default: the frame's own time. */
   stamp?: (frame: Frame) => { capturedAtMs: number; clock: ResultClock };
 }
@@ -58,6 +56,7 @@ interface Prepared {
   where: Promise<PositionLookup>;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the stage loop itself: capture, preprocess, infer, geotag, publish in one readable place (issue 16 calls it the good core)
 export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> {
   const { logger, identity } = deps;
   const metrics = deps.metrics ?? new PipelineMetrics();
@@ -152,7 +151,8 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
   // chain, so a frame waiting for its bracketing GPS fix never delays the next frame's inference.
   let inFlight: Promise<unknown> = Promise.resolve();
   let emitted: Promise<void> = Promise.resolve();
-  const drops = deps.drops ?? deps.source.dropCounts?.bind(deps.source);
+  // Wrappers (capture/frame-wrapper.ts) keep the inner source's counters, so the outermost source has them all.
+  const drops = deps.source.dropCounts?.bind(deps.source);
   for await (const frame of deps.source.frames()) {
     if (deps.signal?.aborted) break;
     metrics.frames++;

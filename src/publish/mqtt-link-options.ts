@@ -65,3 +65,38 @@ export function validateLinkOptions(options: MqttLinkOptions, safeUrl: string): 
   }
 }
 
+/**
+ * Delay before reconnect attempt `attempt` (0-based): doubles from min up to max, then a random 50-100 %
+ * of that, so a fleet that lost the same broker does not come back in lockstep.
+ */
+export function reconnectDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(Math.max(minMs, maxMs), minMs * 2 ** Math.min(attempt, 30));
+  return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
+}
+
+/** How a queued publish ended (see OutboxForwarder): acknowledged, refused by the broker, or never answered. */
+export type MqttPublishOutcome = 'acked' | 'refused' | 'unacknowledged';
+
+export interface LinkState {
+  link: 'up' | 'down';
+  /** Why, in words an operator can act on: the broker's answer or the network error, with what to check. */
+  detail: string;
+  sinceMs: number;
+}
+
+/**
+ * Whether the broker really delivers what it acknowledges, checked by publishing the retained `online` status while
+ * subscribed to it. MQTT 3.1.1 brokers acknowledge publishes an ACL denies and drop them; only this check shows it.
+ */
+export interface PublishCheck {
+  verdict: 'pending' | 'delivered' | 'swallowed' | 'refused' | 'unverified';
+  detail: string;
+}
+
+export interface MqttLinkOpenOptions {
+  /**
+   * Under MQTT 3.1.1 say once that broker refusals are invisible. Off for the embedded broker, which has no ACL;
+   * default on.
+   */
+  warnInvisibleRefusals?: boolean;
+}

@@ -7,7 +7,16 @@ import type { Logger } from '../platform/logger.js';
 import { redactUrl } from '../platform/redact-url.js';
 import { settledWithin } from '../platform/with-timeout.js';
 import { connectError, describeError, isConfigurationFault, waitForFirstConnack } from './mqtt-connect-errors.js';
-import { credentialOptions, validateLinkOptions, type MqttLinkOptions } from './mqtt-link-options.js';
+import {
+  credentialOptions,
+  reconnectDelayMs,
+  validateLinkOptions,
+  type LinkState,
+  type MqttLinkOpenOptions,
+  type MqttLinkOptions,
+  type MqttPublishOutcome,
+  type PublishCheck,
+} from './mqtt-link-options.js';
 import { checkPublishEcho } from './publish-echo-check.js';
 import { encodeResult, seqOf } from './result-encoding.js';
 import type { Result } from './result-schema.js';
@@ -15,42 +24,6 @@ import type { Result } from './result-schema.js';
 const DEFAULT_CLOSE_TIMEOUT_MS = 3_000;
 const DEFAULT_RECONNECT_MIN_MS = 1_000;
 const DEFAULT_RECONNECT_MAX_MS = 30_000;
-
-/**
- * Delay before reconnect attempt `attempt` (0-based): doubles from min up to max, then a random 50-100 %
- * of that, so a fleet that lost the same broker does not come back in lockstep.
- */
-export function reconnectDelayMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(Math.max(minMs, maxMs), minMs * 2 ** Math.min(attempt, 30));
-  return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
-}
-
-/** How a queued publish ended (see OutboxForwarder): acknowledged, refused by the broker, or never answered. */
-export type MqttPublishOutcome = 'acked' | 'refused' | 'unacknowledged';
-
-export interface LinkState {
-  link: 'up' | 'down';
-  /** Why, in words an operator can act on: the broker's answer or the network error, with what to check. */
-  detail: string;
-  sinceMs: number;
-}
-
-/**
- * Whether the broker really delivers what it acknowledges, checked by publishing the retained `online` status while
- * subscribed to it. MQTT 3.1.1 brokers acknowledge publishes an ACL denies and drop them; only this check shows it.
- */
-export interface PublishCheck {
-  verdict: 'pending' | 'delivered' | 'swallowed' | 'refused' | 'unverified';
-  detail: string;
-}
-
-export interface MqttLinkOpenOptions {
-  /**
-   * Under MQTT 3.1.1 say once that broker refusals are invisible. Off for the embedded broker, which has no ACL;
-   * default on.
-   */
-  warnInvisibleRefusals?: boolean;
-}
 
 export class MqttLink {
   readonly resultTopic: string;
@@ -337,6 +310,25 @@ export class MqttLink {
     const checking = this.#checkedAnnouncement();
     this.#checking = checking.catch(() => undefined);
     return checking;
+  }
+
+  /**
+   * Resolves when the first connection attempt has an outcome (accepted, refused, unreachable) or `timeoutMs` passes,
+   * whichever is first; never rejects. A broker that is up is then connected before the first result, while one that
+   * is down costs no more than its refusal (or the bound, for a host that does not answer).
+   */
+  firstAttempt(timeoutMs: number): Promise<void> {
+    if (this.#everConnected || this.#fatal || this.#state.detail !== `connecting to ${this.safeUrl}`) return Promise.resolve();
+    const client = this.#client;
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        for (const event of ['connect', 'error', 'close', 'offline'] as const) client.off(event, done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      for (const event of ['connect', 'error', 'close', 'offline'] as const) client.on(event, done);
+    });
   }
 
   /** Waits (bounded) for a publish check in progress, so a short flight still ends with its verdict. */

@@ -3,6 +3,7 @@
 // holding a frame back: a few encodings at a time at most, the others are skipped and counted.
 import sharp from 'sharp';
 import type { Frame, FrameSource } from '../capture/frame-source.js';
+import { wrapFrames } from '../capture/frame-wrapper.js';
 import type { Logger } from '../platform/logger.js';
 
 export interface ThumbOptions {
@@ -32,20 +33,14 @@ export class ThumbPublisher {
 
   /** The same frames, in the same order; thumbnails are made on the side. */
   tapFrames(source: FrameSource): FrameSource {
-    const offer = (frame: Frame) => this.offer(frame);
-    const tapped: FrameSource = {
-      async *frames(): AsyncIterable<Frame> {
-        for await (const frame of source.frames()) {
-          offer(frame);
-          yield frame;
-        }
+    return wrapFrames(source, {
+      step: (frame) => {
+        this.offer(frame);
+        return frame;
       },
-      close: () => source.close(),
-    };
-    if (source.expectedCount !== undefined) Object.defineProperty(tapped, 'expectedCount', { get: () => source.expectedCount });
-    if (source.dropCounts) tapped.dropCounts = () => source.dropCounts?.() ?? {};
-    return tapped;
+    });
   }
+
 
   private offer(frame: Frame): void {
     if (frame.seq % this.options.everyNth !== 0) return;

@@ -129,6 +129,7 @@ export interface SimulatedFlight {
   durationS: number;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one survey simulation loop (path, frames, telemetry, truth) kept together for byte-identical output
 export async function simulateFlight(options: SimulateOptions): Promise<SimulatedFlight> {
   const { seed, altAglM, speedMps } = options;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`--seed: expected an integer between 0 and 4294967295, received ${seed}`);

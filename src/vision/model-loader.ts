@@ -8,16 +8,17 @@ import { summarizeGraph, type DimInfo, type TensorInfo } from '../onnx/onnx-grap
 import { cardPathFor, sha256Hex } from './model-card.js';
 import { packageRoot } from '../platform/package-root.js';
 import type { Logger } from '../platform/logger.js';
+import { FieldeyeError } from '../platform/fieldeye-error.js';
 
 /** A model that failed to load or does not match its card; the message names the files and the fix. */
-export class ModelLoadError extends Error {
+export class ModelLoadError extends FieldeyeError {
   override readonly name = 'ModelLoadError';
   constructor(
     message: string,
     readonly modelPath: string,
     readonly cardPath: string | null = null,
   ) {
-    super(message);
+    super('model', message);
   }
 }
 

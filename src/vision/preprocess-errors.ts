@@ -1,11 +1,12 @@
 // Errors of the preprocessing stage, worded for the operator: what was wrong with the frame and what to do.
+import { FieldeyeError } from '../platform/fieldeye-error.js';
 
 /** The frame's bytes are not an image this stage can decode (empty, truncated, corrupt, unknown format). */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends FieldeyeError {
   override readonly name = 'ImageDecodeError';
 
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('input', message, options);
   }
 }
 

@@ -7,6 +7,7 @@ import type { Frame, FrameSource } from '../../src/capture/frame-source.js';
 import { ThermalConfigSchema } from '../../src/config/schema.js';
 import { createLogger } from '../../src/platform/logger.js';
 import { ThermalGovernor } from '../../src/capture/thermal-governor.js';
+import { FlightSessions } from '../../src/flight/flight-sessions.js';
 import { parseThrottled, type ThrottleFlags } from '../../src/platform/thermal.js';
 
 function fakeSysfs(): { root: string; setC(c: number): void } {
@@ -51,8 +52,10 @@ describe('ThermalGovernor', () => {
         states[i] = governor.state;
       }),
     );
+    // The flight sessions downstream are what numbers frames for the pipeline and subscribers (seq assigned once).
+    const numbered = new FlightSessions({ configured: 'thermal-test', startedAtMs: 1_000_000, arming: false }).tapFrames(capped);
     const kept: Frame[] = [];
-    for await (const frame of capped.frames()) kept.push(frame);
+    for await (const frame of numbered.frames()) kept.push(frame);
 
     expect(states[19]).toBe('normal');
     expect(states[20]).toBe('reduced');
@@ -64,7 +67,9 @@ describe('ThermalGovernor', () => {
     expect(keptIndex.filter((i) => i < 20 || i >= 80)).toHaveLength(40);
     expect(governor.droppedFrames).toBe(48);
     expect(capped.dropCounts?.()).toEqual({ slot: 0, thermal: 48 });
-    // seq stays contiguous for the pipeline and subscribers.
+    // The wrappers keep the counters of what they wrap, so the pipeline reads every drop from the outermost source.
+    expect(numbered.dropCounts?.()).toEqual({ slot: 0, thermal: 48 });
+    // seq is contiguous for the pipeline and subscribers.
     expect(kept.map((f) => f.seq)).toEqual(kept.map((_, i) => i));
     expect(governor.temperatureC).toBe(65);
   });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DashboardState } from '../../src/dashboard/dashboard-state.js';
 import type { DashboardEvent } from '../../src/dashboard/dashboard-types.js';
 import { printableExcerpt } from '../../src/dashboard/diagnostics-log.js';
-import { topicLayout } from '../../src/dashboard/topic-layout.js';
+import { topicLayout } from '../../src/publish/topic-layout.js';
 import { contentSecurityPolicy } from '../../src/dashboard/dashboard-server.js';
 import { parseTileSource } from '../../src/dashboard/tile-source.js';
 import { sampleResult } from '../publish/sample-result.js';

@@ -49,7 +49,8 @@ describe('fieldeye classify', () => {
 
   it('a missing model says how to make one', async () => {
     const run = await runCli(['classify', IMAGE, '--model', '/nonexistent/m.onnx']);
-    expect(run.code).toBe(1);
+    // EX_CONFIG: a missing model is fixed by the operator, not by running again.
+    expect(run.code).toBe(78);
     expect(run.stderr).toMatch(/^fieldeye: model file not found: \/nonexistent\/m\.onnx\. Create it with `fieldeye model synth/);
   });
 

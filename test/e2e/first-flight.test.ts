@@ -123,14 +123,17 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
     expect(noGps.map((r) => r.positionReason)).toEqual(noGps.map(() => 'frame has no EXIF GPS position'));
   });
 
-  it('an unreachable broker is a clear startup error', async () => {
+  it('an unreachable broker is a link that is down, not a lost flight: every frame is classified and kept in the outbox', async () => {
     const config = writeConfig('nobroker.yaml', [
       `source: { type: images, dir: ${FLIGHT} }`,
-      'sinks: { mqtt: { url: "mqtt://127.0.0.1:1", connectTimeoutMs: 2000 } }',
+      `sinks: { mqtt: { url: "mqtt://127.0.0.1:1", connectTimeoutMs: 2000, outbox: { path: ${join(work, 'nobroker.sqlite')}, drainTimeoutMs: 500 } } }`,
     ]);
     const run = await runCli(['run', '--config', config]);
-    expect(run.code).not.toBe(0);
-    expect(run.stderr).toMatch(/^fieldeye: mqtt: cannot reach broker mqtt:\/\/127\.0\.0\.1:1 /);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/mqtt: cannot reach broker mqtt:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/);
+    const results = Number(/\| results\s+\| (\d+)/.exec(run.stdout)?.[1]);
+    expect(results).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(new RegExp(`still queued\\s+\\| ${results} \\(sent on next start\\)`));
   });
 
   it('a config with an unknown key stops before anything starts', async () => {
@@ -138,6 +141,6 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
     const run = await runCli(['run', '--config', config]);
     // EX_CONFIG: systemd does not restart a service whose configuration is wrong.
     expect(run.code).toBe(78);
-    expect(run.stderr).toBe(`fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, topK, intraOpThreads, int8Path, precision, precisionTimingS, precisionCachePath\n`);
+    expect(run.stderr).toBe(`fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, maxImageMegapixels, topK, intraOpThreads, int8Path, precision, precisionTimingS, precisionCachePath\n`);
   });
 });
