@@ -167,7 +167,7 @@ describe('a flight whose broker is not up yet (real Mosquitto, stand-in camera)'
           return health?.link === 'down' && /ECONNREFUSED/.test(health.linkDetail ?? '');
         }),
       );
-      expect(outboxRows(outbox).length).toBeGreaterThan(0);
+      await until('results committed to the outbox while the broker is down', () => outboxRows(outbox).length > 0);
       await new Promise((resolve) => setTimeout(resolve, 15_000 - (Date.now() - startedMs)));
       expect(resultsOf(subscriber.messages)).toEqual([]);
 
