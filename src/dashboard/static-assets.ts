@@ -39,7 +39,7 @@ function folderAssets(dir: string, urlPrefix: string, into: Map<string, StaticAs
 
 /** The browser code's folder: web/ next to this module (the build copies it to dist/). */
 export function webDir(): string {
-  const dir = fileURLToPath(new URL('./web', import.meta.url));
+  const dir = fileURLToPath(new URL('./web/', import.meta.url));
   if (!existsSync(join(dir, 'index.html'))) {
     throw new Error(`dashboard: the page's files are missing from ${dir}; run \`npm run build\` (it copies src/dashboard/web there)`);
   }

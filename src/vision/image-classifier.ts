@@ -93,7 +93,9 @@ export class ImageClassifier {
   /** An encoded image (JPEG, PNG, ...) to its k best classes. */
   async classifyImage(bytes: Buffer, k: number): Promise<ImageVerdict> {
     const pre = await preprocessImage(bytes, this.preprocessOptions);
-    const out = await this.classify(this.modelInput(pre));
+    // The input's buffer is transferred to the worker (detached here); the caller gets `pre` intact, to dump or show.
+    const input = this.modelInput(pre);
+    const out = await this.classify(input === pre.input ? pre.input.slice() : input);
     return { top: topK(out.logits, k, this.model.labels), logits: out.logits, pre, inferenceMs: out.inferenceMs };
   }
 

@@ -6,7 +6,7 @@ import { nmeaChecksum } from '../../src/geo/nmea-sentence.js';
 import type { FixSample } from '../../src/geo/track.js';
 import { Track } from '../../src/geo/track.js';
 
-const FIXTURES = new URL('../fixtures/nmea', import.meta.url);
+const FIXTURES = new URL('../fixtures/nmea/', import.meta.url);
 const LOGS = ['bt451', 'haicom-305N', 'neo-m8n', 'nmea-rtk', 'quectel-eg25-g'] as const;
 /** gpsd moves dates it believes hit the GPS week rollover forward by 1024 weeks (neo-m8n's 2015 becomes 2034). */
 const ROLLOVER_MS = 1024 * 7 * 86_400_000;
