@@ -57,7 +57,14 @@ async function measure(stream: string, bytes: Buffer, splitter: FrameSplitter, r
   splitter.end();
   const elapsed = performance.now() - started;
   times.sort((a, b) => a - b);
-  return { stream, frames: times.length, bytesPerFrame: Math.round(bytes.length / Math.max(1, times.length)), p50Ms: percentile(times, 50), p90Ms: percentile(times, 90), fps: (times.length * 1000) / elapsed };
+  return {
+    stream,
+    frames: times.length,
+    bytesPerFrame: Math.round(bytes.length / Math.max(1, times.length)),
+    p50Ms: percentile(times, 50),
+    p90Ms: percentile(times, 90),
+    fps: (times.length * 1000) / elapsed,
+  };
 }
 
 export async function captureBench(frames: number): Promise<CaptureRow[]> {
@@ -65,8 +72,19 @@ export async function captureBench(frames: number): Promise<CaptureRow[]> {
   try {
     const pan = (w: number, h: number) => `scale=${w * 1.2}:${h * 1.2},crop=${w}:${h}:x='t*40':y=0`;
     const yuv = recordStream(dir, 'yuv.raw', ['-vf', `${pan(448, 256)},format=yuvj420p`, '-f', 'rawvideo'], frames);
-    const rows = [await measure('yuv420 448x256 (model scale, raw)', yuv, new I420Splitter({ width: 448, height: 256, stride: 448 }), { format: 'i420', width: 448, height: 256, stride: 448 })];
-    for (const [w, h] of [[640, 480], [1280, 960], [1920, 1080]] as const) {
+    const rows = [
+      await measure('yuv420 448x256 (model scale, raw)', yuv, new I420Splitter({ width: 448, height: 256, stride: 448 }), {
+        format: 'i420',
+        width: 448,
+        height: 256,
+        stride: 448,
+      }),
+    ];
+    for (const [w, h] of [
+      [640, 480],
+      [1280, 960],
+      [1920, 1080],
+    ] as const) {
       const mjpeg = recordStream(dir, `m${w}.mjpeg`, ['-vf', pan(w, h), '-q:v', '4', '-f', 'mjpeg'], frames);
       rows.push(await measure(`mjpeg ${w}x${h}`, mjpeg, new MjpegSplitter(), undefined));
     }
@@ -81,7 +99,10 @@ export function captureTable(rows: CaptureRow[]): string {
   return [
     '| stream | frames | bytes/frame | capture-to-tensor p50 | p90 | frames/s | vs yuv420 |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.stream} | ${r.frames} | ${r.bytesPerFrame} | ${r.p50Ms.toFixed(2)} ms | ${r.p90Ms.toFixed(2)} ms | ${r.fps.toFixed(0)} | ${(r.p50Ms / base).toFixed(1)}x |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.stream} | ${r.frames} | ${r.bytesPerFrame} | ${r.p50Ms.toFixed(2)} ms | ${r.p90Ms.toFixed(2)} ms | ${r.fps.toFixed(0)} | ${(r.p50Ms / base).toFixed(1)}x |`,
+    ),
   ].join('\n');
 }
 

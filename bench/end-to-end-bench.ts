@@ -44,7 +44,12 @@ interface Row {
 
 /** What a user writes first: sharp to 224x224 RGB, normalise into NCHW float32. */
 async function naivePreprocess(bytes: Buffer): Promise<Float32Array> {
-  const { data } = await sharp(bytes).resize(256, 256, { fit: 'outside' }).resize(224, 224, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data } = await sharp(bytes)
+    .resize(256, 256, { fit: 'outside' })
+    .resize(224, 224, { fit: 'cover' })
+    .removeAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const plane = 224 * 224;
   const out = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) {
@@ -105,7 +110,11 @@ async function pipeline(modelPath: string, flight: string, threads: number, loop
 async function seedStack(modelPath: string, framesDir: string, threads: number, loop: number): Promise<number | null> {
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return null;
-  const { stdout } = await run(python, [join(root, 'bench', 'torch-seed-stack.py'), modelPath, framesDir, '--threads', String(threads), '--loop', String(loop)], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(
+    python,
+    [join(root, 'bench', 'torch-seed-stack.py'), modelPath, framesDir, '--threads', String(threads), '--loop', String(loop)],
+    { maxBuffer: 1 << 20 },
+  );
   return (JSON.parse(stdout) as { fps: number }).fps;
 }
 
@@ -123,7 +132,9 @@ async function main(): Promise<void> {
     const given = all('--flight')[0];
     const flight = given === undefined ? await benchFlight() : resolve(given);
     const framesDir = join(flight, 'frames');
-    const names = readdirSync(framesDir).filter((n) => /\.jpe?g$/i.test(n)).sort();
+    const names = readdirSync(framesDir)
+      .filter((n) => /\.jpe?g$/i.test(n))
+      .sort();
     const once = names.map((n) => readFileSync(join(framesDir, n)));
     const frames = Array.from({ length: loop }, () => once).flat();
     const models = all('--model').map((m) => resolve(m));
@@ -146,9 +157,13 @@ async function main(): Promise<void> {
       });
     }
     const f = (x: number | null, d = 1): string => (x === null ? '-' : x.toFixed(d));
-    console.log(`${basename(flight)}: ${names.length} frames x ${loop} loops; naive loop, pure inference and seed stack on ${threads} threads, the pipeline on ${pipelineThreads === 0 ? 'its automatic split (model.intraOpThreads 0, column "inference threads")' : `${pipelineThreads} inference threads`}; frames/s (higher is better), ratios from this one run`);
+    console.log(
+      `${basename(flight)}: ${names.length} frames x ${loop} loops; naive loop, pure inference and seed stack on ${threads} threads, the pipeline on ${pipelineThreads === 0 ? 'its automatic split (model.intraOpThreads 0, column "inference threads")' : `${pipelineThreads} inference threads`}; frames/s (higher is better), ratios from this one run`,
+    );
     console.log('');
-    console.log('| model | inference threads | pipeline fps | naive loop fps | pure inference fps | seed stack fps (PyTorch+PIL) | pipeline / naive | pipeline / pure inference | pipeline / seed stack | pipeline stages decode / pre / infer / total ms |');
+    console.log(
+      '| model | inference threads | pipeline fps | naive loop fps | pure inference fps | seed stack fps (PyTorch+PIL) | pipeline / naive | pipeline / pure inference | pipeline / seed stack | pipeline stages decode / pre / infer / total ms |',
+    );
     console.log('|---|---|---|---|---|---|---|---|---|---|');
     for (const r of rows) {
       const s = r.pipeline.meanStageMs;

@@ -33,10 +33,33 @@ function result(droneId: string, seq: number): Result {
     timeSource: 'sensor',
     clock: { source: 'gps', synchronised: true, systemMinusGpsMs: 3 },
     frame: { name: `frame-${seq}.jpg` },
-    position: { latDeg: lat, lonDeg: lon, altMslM: 276, altAglM: 60, source: 'mavlink', fixType: 3, hdop: 0.9, satellites: 12, sampleAgeMs: 40, courseDeg: 90, attitude: { rollDeg: 1, pitchDeg: -2, yawDeg: 90 } },
+    position: {
+      latDeg: lat,
+      lonDeg: lon,
+      altMslM: 276,
+      altAglM: 60,
+      source: 'mavlink',
+      fixType: 3,
+      hdop: 0.9,
+      satellites: 12,
+      sampleAgeMs: 40,
+      courseDeg: 90,
+      attitude: { rollDeg: 1, pitchDeg: -2, yawDeg: 90 },
+    },
     positionReason: null,
     target: { latDeg: lat, lonDeg: lon },
-    footprint: { type: 'Polygon', coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]] },
+    footprint: {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [lon - d, lat - d],
+          [lon + d, lat - d],
+          [lon + d, lat + d],
+          [lon - d, lat + d],
+          [lon - d, lat - d],
+        ],
+      ],
+    },
     footprintReason: null,
     top: ['crop', 'weeds', 'bare soil', 'water', 'stressed crop'].map((label, index) => ({ index, label, score: [0.71, 0.12, 0.09, 0.05, 0.03][index] ?? 0 })),
     model: { name: 'resnet18-fieldeye-int8', sha256: 'a'.repeat(64), precision: 'int8' },
@@ -49,7 +72,9 @@ async function publish(url: string, droneId: string, count: number): Promise<voi
   const client = await connectAsync(url, { protocolVersion: 5, clientId: `bench-${droneId}`, reconnectPeriod: 0 });
   const inflight = new Set<Promise<unknown>>();
   for (let seq = 0; seq < count; seq += 1) {
-    const p: Promise<unknown> = client.publishAsync(`fieldeye/v1/${droneId}/result`, JSON.stringify(result(droneId, seq)), { qos: 1 }).then(() => inflight.delete(p));
+    const p: Promise<unknown> = client
+      .publishAsync(`fieldeye/v1/${droneId}/result`, JSON.stringify(result(droneId, seq)), { qos: 1 })
+      .then(() => inflight.delete(p));
     inflight.add(p);
     if (inflight.size >= 64) await Promise.race(inflight);
   }
@@ -141,7 +166,6 @@ interface Run {
   rssMb: { at25: number; at50: number; at75: number; at100: number; max: number };
 }
 
-
 /** live: drones publish while the ground process stores. backlog: published while it was stopped, then drained. */
 async function measure(broker: MosquittoBroker, store: Store, dir: string, drones: number, perDrone: number, mode: Run['mode']): Promise<Run> {
   const tag = `${store.name}-${drones}-${mode}-${perDrone}`.toLowerCase();
@@ -180,7 +204,9 @@ async function measure(broker: MosquittoBroker, store: Store, dir: string, drone
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { results: { type: 'string', default: '20000' }, 'rss-results': { type: 'string', default: '100000' }, json: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { results: { type: 'string', default: '20000' }, 'rss-results': { type: 'string', default: '100000' }, json: { type: 'string' } },
+  });
   const results = Number(values.results);
   const rssResults = Number(values['rss-results']);
   const dir = mkdtempSync(join(tmpdir(), 'fieldeye-ground-bench-'));
@@ -191,7 +217,11 @@ async function main(): Promise<void> {
   try {
     let n = 0;
     const stores = async (): Promise<Store[]> => [geopackage(dir, `g${++n}`), await postgisStore(server, `p${++n}`)];
-    for (const [drones, mode] of [[1, 'live'], [3, 'live'], [1, 'backlog']] as const) {
+    for (const [drones, mode] of [
+      [1, 'live'],
+      [3, 'live'],
+      [1, 'backlog'],
+    ] as const) {
       for (const store of await stores()) {
         const run = await measure(broker, store, dir, drones, Math.round(results / drones), mode);
         await store.close?.();
@@ -214,7 +244,9 @@ async function main(): Promise<void> {
   console.log('\n| store | drones | mode | results | s | results/s | RSS MB at 25 / 50 / 75 / 100 % stored (max) |');
   console.log('|---|---|---|---|---|---|---|');
   for (const r of runs) {
-    console.log(`| ${r.store} | ${r.drones} | ${r.mode} | ${r.results} | ${r.seconds} | ${r.resultsPerS} | ${r.rssMb.at25} / ${r.rssMb.at50} / ${r.rssMb.at75} / ${r.rssMb.at100} (${r.rssMb.max}) |`);
+    console.log(
+      `| ${r.store} | ${r.drones} | ${r.mode} | ${r.results} | ${r.seconds} | ${r.resultsPerS} | ${r.rssMb.at25} / ${r.rssMb.at50} / ${r.rssMb.at75} / ${r.rssMb.at100} (${r.rssMb.max}) |`,
+    );
   }
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify({ date: new Date().toISOString(), runs }, null, 2)}\n`);
 }

@@ -65,7 +65,24 @@ async function main(): Promise<void> {
     const model = opt('--model');
     const child = spawn(
       process.execPath,
-      ['--import', join(root, 'dist', 'bench', 'soak-probe.js'), cli, 'replay', flight, '--speed', 'max', '--loop', String(loop), '--max-frames', String(target), '--out', results, '-c', config, ...(model ? ['-m', resolve(model)] : [])],
+      [
+        '--import',
+        join(root, 'dist', 'bench', 'soak-probe.js'),
+        cli,
+        'replay',
+        flight,
+        '--speed',
+        'max',
+        '--loop',
+        String(loop),
+        '--max-frames',
+        String(target),
+        '--out',
+        results,
+        '-c',
+        config,
+        ...(model ? ['-m', resolve(model)] : []),
+      ],
       { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, FIELDEYE_LOG_LEVEL: 'warn', SOAK_PROBE_INTERVAL_MS: '1000' } },
     );
     const count = lineCounter(results);
@@ -89,7 +106,9 @@ async function main(): Promise<void> {
     console.log(`| warm (5 %) | ${warm.frames} | ${f(warm.rssMb)} | ${f(warm.heapUsedMb)} |`);
     console.log(`| end | ${end.frames} | ${f(end.rssMb)} | ${f(end.heapUsedMb)} |`);
     console.log('');
-    console.log(`RSS growth warm -> end: ${pct(warm.rssMb, end.rssMb)} (target under 5 %); heap growth: ${pct(warm.heapUsedMb, end.heapUsedMb)}; peak RSS ${f(peak)} MB (target at most 300 MB)`);
+    console.log(
+      `RSS growth warm -> end: ${pct(warm.rssMb, end.rssMb)} (target under 5 %); heap growth: ${pct(warm.heapUsedMb, end.heapUsedMb)}; peak RSS ${f(peak)} MB (target at most 300 MB)`,
+    );
     const json = opt('--json');
     if (json) writeFileSync(json, `${JSON.stringify({ frames: done, perLoop, model: model ?? null, first, warm, end, peakRssMb: peak, points }, null, 2)}\n`);
   } finally {

@@ -31,7 +31,10 @@ async function freePort(): Promise<number> {
 async function startBroker(dir: string): Promise<{ url: string; stop: () => void }> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...(process.getuid?.() === 0 ? ['user root'] : []), 'log_dest stderr', ''].join('\n'));
+  writeFileSync(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', ...(process.getuid?.() === 0 ? ['user root'] : []), 'log_dest stderr', ''].join('\n'),
+  );
   const child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     let log = '';
@@ -54,7 +57,19 @@ function result(seq: number): Result {
     capturedAt: new Date(Date.UTC(2026, 0, 1) + seq * 100).toISOString(),
     timeSource: 'sensor',
     frame: { name: `frame-${seq}.jpg` },
-    position: { latDeg: 41.03, lonDeg: -83.3, altMslM: 276, altAglM: 60, source: 'fixed', fixType: 3, hdop: 0.9, satellites: 12, sampleAgeMs: 0, courseDeg: null, attitude: null },
+    position: {
+      latDeg: 41.03,
+      lonDeg: -83.3,
+      altMslM: 276,
+      altAglM: 60,
+      source: 'fixed',
+      fixType: 3,
+      hdop: 0.9,
+      satellites: 12,
+      sampleAgeMs: 0,
+      courseDeg: null,
+      attitude: null,
+    },
     positionReason: null,
     target: null,
     footprint: null,
@@ -66,7 +81,9 @@ function result(seq: number): Result {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { results: { type: 'string', default: '5000' }, paced: { type: 'string', default: '500' }, json: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { results: { type: 'string', default: '5000' }, paced: { type: 'string', default: '500' }, json: { type: 'string' } },
+  });
   const total = Number(values.results);
   const pacedCount = Number(values.paced);
   const dir = mkdtempSync(join(tmpdir(), 'fieldeye-outbox-bench-'));
@@ -87,7 +104,11 @@ async function main(): Promise<void> {
       { url: broker.url, protocolVersion: 5, clientId: 'bench-drone', topicPrefix: 'fieldeye/v1/bench-drone/', connectTimeoutMs: 5_000, keepaliveS: 30 },
       silentLogger,
     );
-    const sink = OutboxMqttSink.open(mqtt, { outbox: { path: join(dir, 'outbox.sqlite'), maxMessages: 1_000_000, maxAgeS: 0, inflightWindow: 32, drainTimeoutMs: 60_000 } }, silentLogger);
+    const sink = OutboxMqttSink.open(
+      mqtt,
+      { outbox: { path: join(dir, 'outbox.sqlite'), maxMessages: 1_000_000, maxAgeS: 0, inflightWindow: 32, drainTimeoutMs: 60_000 } },
+      silentLogger,
+    );
 
     // 1. Paced, one result at a time (a live camera): each write is its own commit + fsync.
     const pacedMs: number[] = [];
@@ -98,8 +119,7 @@ async function main(): Promise<void> {
       await sink.write(result(seq));
       pacedMs.push(performance.now() - t0);
     }
-    const endToEndPaced = (): number[] =>
-      [...writtenAt.entries()].map(([seq, t]) => (arrivals.get(seq) ?? NaN) - t).filter((x) => Number.isFinite(x));
+    const endToEndPaced = (): number[] => [...writtenAt.entries()].map(([seq, t]) => (arrivals.get(seq) ?? NaN) - t).filter((x) => Number.isFinite(x));
 
     // 2. Throughput: the rest as fast as the outbox and the broker take them (group commit batches a loop turn's writes).
     const t0 = performance.now();

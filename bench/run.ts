@@ -17,7 +17,13 @@ import type { AccuracyReport } from '../src/vision/accuracy-report.js';
 import { machineInfo } from '../src/platform/machine-info.js';
 import { checkTargets, formatTargets, isPi4, type BenchSections } from './targets.js';
 import { packageRoot } from '../src/platform/package-root.js';
-import { DEFAULT_INFERENCE_BENCH, benchInference, formatInferenceTable, formatPrecisionVerdicts, type InferenceBenchRow } from '../src/vision/inference-bench.js';
+import {
+  DEFAULT_INFERENCE_BENCH,
+  benchInference,
+  formatInferenceTable,
+  formatPrecisionVerdicts,
+  type InferenceBenchRow,
+} from '../src/vision/inference-bench.js';
 
 // Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox]
 // A section is a function returning markdown plus JSON-able data; add new benches (preprocessing, end to end,
@@ -73,8 +79,16 @@ async function quantizedModels(fp32: string): Promise<Context['int8']> {
 }
 
 async function inferenceSection(ctx: Context): Promise<SectionResult> {
-  const rows = await benchInference({ ...DEFAULT_INFERENCE_BENCH, threads: ctx.threads, minSeconds: ctx.seconds, models: [ctx.fp32, ...ctx.int8.map((m) => m.path)] });
-  return { markdown: `### Inference (onnxruntime, batch 1, spinning off)\n\n${formatInferenceTable(rows, (p) => basename(p))}\n\n${formatPrecisionVerdicts(rows)}`, data: rows };
+  const rows = await benchInference({
+    ...DEFAULT_INFERENCE_BENCH,
+    threads: ctx.threads,
+    minSeconds: ctx.seconds,
+    models: [ctx.fp32, ...ctx.int8.map((m) => m.path)],
+  });
+  return {
+    markdown: `### Inference (onnxruntime, batch 1, spinning off)\n\n${formatInferenceTable(rows, (p) => basename(p))}\n\n${formatPrecisionVerdicts(rows)}`,
+    data: rows,
+  };
 }
 
 interface PeerOutput {
@@ -89,7 +103,20 @@ interface PeerOutput {
 async function peerSection(ctx: Context, inference: InferenceBenchRow[] | null): Promise<SectionResult> {
   const python = '/usr/bin/python3';
   if (!existsSync(python)) return { markdown: '### PyTorch peer\n\nskipped: /usr/bin/python3 (Debian python3-torch) not found', data: null };
-  const { stdout } = await run(python, [join(root, 'bench', 'torch-peer.py'), ctx.fp32, join(tiles, 'calibration'), join(tiles, 'held-out'), '--threads', ctx.threads.join(','), '--seconds', String(ctx.seconds)], { maxBuffer: 1 << 24 });
+  const { stdout } = await run(
+    python,
+    [
+      join(root, 'bench', 'torch-peer.py'),
+      ctx.fp32,
+      join(tiles, 'calibration'),
+      join(tiles, 'held-out'),
+      '--threads',
+      ctx.threads.join(','),
+      '--seconds',
+      String(ctx.seconds),
+    ],
+    { maxBuffer: 1 << 24 },
+  );
   const peer = JSON.parse(stdout) as PeerOutput;
   const f = (x: number | undefined, d = 2): string => (x === undefined ? '-' : x.toFixed(d));
   const lines = [
@@ -100,11 +127,17 @@ async function peerSection(ctx: Context, inference: InferenceBenchRow[] | null):
   ];
   for (const m of ctx.int8) {
     const lat = ctx.threads.map((t) => f(inference?.find((r) => r.model === m.path && r.threads === t)?.p50Ms));
-    lines.push(`| fieldeye ${m.activations === 'int8' ? 'S8S8' : 'U8S8'} (percentile 99.99, onnxruntime) | ${f(m.accuracy.sqnrDb)} | ${f(m.accuracy.cosine, 5)} | ${f(m.accuracy.top1Agreement * 100, 1)} % | ${f(m.accuracy.top5Overlap * 100, 1)} % | ${lat.join(' | ')} |`);
+    lines.push(
+      `| fieldeye ${m.activations === 'int8' ? 'S8S8' : 'U8S8'} (percentile 99.99, onnxruntime) | ${f(m.accuracy.sqnrDb)} | ${f(m.accuracy.cosine, 5)} | ${f(m.accuracy.top1Agreement * 100, 1)} % | ${f(m.accuracy.top5Overlap * 100, 1)} % | ${lat.join(' | ')} |`,
+    );
   }
   const a = peer.accuracy;
-  lines.push(`| PyTorch FX onednn (HistogramObserver) | ${f(a.sqnrDb)} | ${f(a.cosine, 5)} | ${f(a.top1Agreement * 100, 1)} % | ${f(a.top5Overlap * 100, 1)} % | ${ctx.threads.map((t) => f(peer.latency.int8.find((l) => l.threads === t)?.p50Ms)).join(' | ')} |`);
-  lines.push(`| (PyTorch FP32 eager, for scale) | - | - | - | - | ${ctx.threads.map((t) => f(peer.latency.fp32.find((l) => l.threads === t)?.p50Ms)).join(' | ')} |`);
+  lines.push(
+    `| PyTorch FX onednn (HistogramObserver) | ${f(a.sqnrDb)} | ${f(a.cosine, 5)} | ${f(a.top1Agreement * 100, 1)} % | ${f(a.top5Overlap * 100, 1)} % | ${ctx.threads.map((t) => f(peer.latency.int8.find((l) => l.threads === t)?.p50Ms)).join(' | ')} |`,
+  );
+  lines.push(
+    `| (PyTorch FP32 eager, for scale) | - | - | - | - | ${ctx.threads.map((t) => f(peer.latency.fp32.find((l) => l.threads === t)?.p50Ms)).join(' | ')} |`,
+  );
   return { markdown: lines.join('\n'), data: peer };
 }
 
@@ -141,7 +174,8 @@ async function main(): Promise<void> {
   };
   // 1 thread up to all cores.
   const threads = (arg('--threads') ?? Array.from({ length: availableParallelism() }, (_, i) => i + 1).join(',')).split(',').map(Number);
-  if (threads.some((t) => !Number.isInteger(t) || t < 1)) throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
+  if (threads.some((t) => !Number.isInteger(t) || t < 1))
+    throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
   const seconds = Number(arg('--seconds') ?? 3);
   const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox').split(','));
   const fp32 = await ensureSynthModel(1, generatedModelsDir());
@@ -163,16 +197,34 @@ async function main(): Promise<void> {
     out.push(r.markdown, '');
   }
   const scripts: Array<[string, string, string, string[]]> = [
-    ['worker-lag', 'FP32 batch-1 latency in the worker thread vs on the main thread, and the event-loop lag each leaves', 'worker-lag-bench', ['--runs', '50', '--threads', String(Math.max(...threads))]],
+    [
+      'worker-lag',
+      'FP32 batch-1 latency in the worker thread vs on the main thread, and the event-loop lag each leaves',
+      'worker-lag-bench',
+      ['--runs', '50', '--threads', String(Math.max(...threads))],
+    ],
     ['preprocess', 'Preprocessing per frame: exact vs fast (sharp)', 'preprocess-bench', []],
     ['capture', 'Capture-to-tensor per frame: raw yuv420 at model scale vs MJPEG (recorded streams)', 'capture-bench', []],
     [
       'end-to-end',
       'End to end: a simulated flight replayed at --speed max vs the naive sequential loop, pure inference and the PyTorch + PIL seed stack',
       'end-to-end-bench',
-      ['--threads', String(Math.max(...threads)), '--loop', '10', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : [])), '--model', ctx.fp32],
+      [
+        '--threads',
+        String(Math.max(...threads)),
+        '--loop',
+        '10',
+        ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : [])),
+        '--model',
+        ctx.fp32,
+      ],
     ],
-    ['memory', 'Memory: RSS and heap over 10,000 replayed frames (the int8 model the drone runs)', 'memory-bench', ['--frames', '10000', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : []))]],
+    [
+      'memory',
+      'Memory: RSS and heap over 10,000 replayed frames (the int8 model the drone runs)',
+      'memory-bench',
+      ['--frames', '10000', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : []))],
+    ],
     ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],
   ];
   for (const [name, title, script, scriptArgs] of scripts) {

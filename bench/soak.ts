@@ -49,7 +49,11 @@ const fps = Number(arg('--fps', '10'));
 // The config file lives in a temp folder, where a relative path would resolve: make it absolute here.
 const modelPath = arg('--model', '') === '' ? '' : resolve(arg('--model', ''));
 const jsonOut = arg('--json', '');
-for (const [name, v] of [['--minutes', minutes], ['--interval-min', intervalMin], ['--fps', fps]] as const) {
+for (const [name, v] of [
+  ['--minutes', minutes],
+  ['--interval-min', intervalMin],
+  ['--fps', fps],
+] as const) {
   if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${name}: expected a positive number, received ${String(v)}`);
 }
 
@@ -60,7 +64,22 @@ const HEIGHT = 256;
 /** Real I420 frames at model scale (what the Pi's ISP delivers with --codec yuv420), from ffmpeg's moving test pattern. */
 function makeFrames(dir: string, count: number): void {
   const raw = join(dir, 'all.yuv');
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${WIDTH}x${HEIGHT}:rate=10`, '-frames:v', String(count), '-pix_fmt', 'yuv420p', '-f', 'rawvideo', raw]);
+  execFileSync('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${WIDTH}x${HEIGHT}:rate=10`,
+    '-frames:v',
+    String(count),
+    '-pix_fmt',
+    'yuv420p',
+    '-f',
+    'rawvideo',
+    raw,
+  ]);
   const all = readFileSync(raw);
   const size = (WIDTH * HEIGHT * 3) / 2;
   for (let i = 0; i < count; i++) writeFileSync(join(dir, `f${String(i).padStart(3, '0')}.yuv`), all.subarray(i * size, (i + 1) * size));
@@ -68,7 +87,9 @@ function makeFrames(dir: string, count: number): void {
 }
 
 function procStatusKb(pid: number, key: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${key}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`));
   return line ? Number(line.split(/\s+/)[1]) : NaN;
 }
 
@@ -90,11 +111,15 @@ function driftReport(samples: Sample[]): string[] {
   // A leak keeps growing; an allocator settling after a busy start does not: the second half tells them apart.
   const mid = samples[Math.floor((samples.length - 1) / 2)] as Sample;
   const late = pct(mid.rssMb, last.rssMb);
-  flags.push(`RSS over the second half (minute ${mid.minute} -> ${last.minute}): ${late >= 0 ? '+' : ''}${f(late)} %${late > 2 ? '  DRIFT: still growing' : ''}`);
+  flags.push(
+    `RSS over the second half (minute ${mid.minute} -> ${last.minute}): ${late >= 0 ? '+' : ''}${f(late)} %${late > 2 ? '  DRIFT: still growing' : ''}`,
+  );
   flags.push(`open fds ${base.openFds} -> ${last.openFds}${last.openFds > base.openFds + 2 ? '  DRIFT: descriptors leak' : ''}`);
   if (base.latencyP99Ms !== null && last.latencyP99Ms !== null) {
     const lat = pct(base.latencyP99Ms, last.latencyP99Ms);
-    flags.push(`latency p99 ${f(base.latencyP99Ms)} -> ${f(last.latencyP99Ms)} ms (${lat >= 0 ? '+' : ''}${f(lat)} %)${lat > 25 ? '  DRIFT: over 25 % (check machine load first)' : ''}`);
+    flags.push(
+      `latency p99 ${f(base.latencyP99Ms)} -> ${f(last.latencyP99Ms)} ms (${lat >= 0 ? '+' : ''}${f(lat)} %)${lat > 25 ? '  DRIFT: over 25 % (check machine load first)' : ''}`,
+    );
   }
   const outboxGrows = samples.slice(1).every((s, i) => i === 0 || s.outboxDepth > (samples[i] as Sample).outboxDepth);
   flags.push(`outbox depth ${base.outboxDepth} -> ${last.outboxDepth}${outboxGrows && last.outboxDepth > 100 ? '  DRIFT: the outbox only grows' : ''}`);
@@ -122,10 +147,14 @@ async function main(): Promise<void> {
     STANDIN_FRAMES: framesDir,
     FIELDEYE_LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--import', join(root, 'dist', 'bench', 'soak-probe.js'), join(root, 'dist', 'src', 'cli.js'), 'run', '--config', configPath], {
-    env,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', join(root, 'dist', 'bench', 'soak-probe.js'), join(root, 'dist', 'src', 'cli.js'), 'run', '--config', configPath],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error('soak: could not start fieldeye run');
   let exited: string | null = null;
@@ -162,7 +191,9 @@ async function main(): Promise<void> {
       outboxDepth: h?.outbox.depth ?? 0,
     });
     const s = samples[samples.length - 1] as Sample;
-    console.error(`soak: minute ${minute}: RSS ${f(s.rssMb)} MB, heap ${f(s.heapUsedMb)} MB, fds ${s.openFds}, ${f(s.fps)} fps, p99 ${f(s.latencyP99Ms)} ms, drops ${s.drops}, results ${s.results}`);
+    console.error(
+      `soak: minute ${minute}: RSS ${f(s.rssMb)} MB, heap ${f(s.heapUsedMb)} MB, fds ${s.openFds}, ${f(s.fps)} fps, p99 ${f(s.latencyP99Ms)} ms, drops ${s.drops}, results ${s.results}`,
+    );
   };
   const startedAt = Date.now();
   // The first sample once the pipeline delivers (a health report with results, and the heap probe), then one per interval.
@@ -188,7 +219,10 @@ async function main(): Promise<void> {
     '',
     '| minute | RSS MB | heap MB | open fds | fps | latency p50 ms | p99 ms | drops | results | outbox depth |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    ...samples.map((s) => `| ${s.minute} | ${f(s.rssMb)} | ${f(s.heapUsedMb)} | ${s.openFds} | ${f(s.fps)} | ${f(s.latencyP50Ms)} | ${f(s.latencyP99Ms)} | ${s.drops} | ${s.results} | ${s.outboxDepth} |`),
+    ...samples.map(
+      (s) =>
+        `| ${s.minute} | ${f(s.rssMb)} | ${f(s.heapUsedMb)} | ${s.openFds} | ${f(s.fps)} | ${f(s.latencyP50Ms)} | ${f(s.latencyP99Ms)} | ${s.drops} | ${s.results} | ${s.outboxDepth} |`,
+    ),
     '',
     ...(exited !== null ? [`FAILED: ${exited as string}`] : []),
     ...driftReport(samples).map((l) => `- ${l}`),

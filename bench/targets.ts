@@ -42,22 +42,38 @@ export function checkTargets(s: BenchSections, pi4: boolean): Check[] {
   const int8 = inf.filter((r) => r.precision === 'int8' && r.threads === 1).sort((a, b) => a.p50Ms - b.p50Ms)[0];
   if (fp32 && int8) {
     const ratio = fp32.p50Ms / int8.p50Ms;
-    checks.push({ target: 'int8 at least 2.0x faster than FP32 (batch 1, 1 thread)', measured: `${f(ratio)}x (${f(fp32.p50Ms)} vs ${f(int8.p50Ms)} ms)`, met: ratio >= 2 });
+    checks.push({
+      target: 'int8 at least 2.0x faster than FP32 (batch 1, 1 thread)',
+      measured: `${f(ratio)}x (${f(fp32.p50Ms)} vs ${f(int8.p50Ms)} ms)`,
+      met: ratio >= 2,
+    });
   }
   const e2e = s['end-to-end']?.rows ?? [];
   const drone = e2e.find((r) => !/synth-v1/.test(r.model)) ?? e2e[0];
   if (drone) {
     const naive = drone.pipeline.fps / drone.naiveFps;
-    checks.push({ target: 'end-to-end at least 1.2x the naive sequential loop', measured: `${f(naive)}x (${f(drone.pipeline.fps, 1)} vs ${f(drone.naiveFps, 1)} frames/s)`, met: naive >= 1.2 });
+    checks.push({
+      target: 'end-to-end at least 1.2x the naive sequential loop',
+      measured: `${f(naive)}x (${f(drone.pipeline.fps, 1)} vs ${f(drone.naiveFps, 1)} frames/s)`,
+      met: naive >= 1.2,
+    });
     if (drone.seedStackFps !== null) {
       const seed = drone.pipeline.fps / drone.seedStackFps;
-      checks.push({ target: 'at least 3x the seed stack (PyTorch eager + PIL)', measured: `${f(seed)}x (${f(drone.pipeline.fps, 1)} vs ${f(drone.seedStackFps, 1)} frames/s)`, met: seed >= 3 });
+      checks.push({
+        target: 'at least 3x the seed stack (PyTorch eager + PIL)',
+        measured: `${f(seed)}x (${f(drone.pipeline.fps, 1)} vs ${f(drone.seedStackFps, 1)} frames/s)`,
+        met: seed >= 3,
+      });
     }
   }
   const mem = s.memory;
   if (mem) {
     const growth = ((mem.end.rssMb - mem.warm.rssMb) / mem.warm.rssMb) * 100;
-    checks.push({ target: 'RSS growth under 5 % over 10,000 frames', measured: `${f(growth, 1)} % (${f(mem.warm.rssMb, 0)} -> ${f(mem.end.rssMb, 0)} MB)`, met: growth < 5 });
+    checks.push({
+      target: 'RSS growth under 5 % over 10,000 frames',
+      measured: `${f(growth, 1)} % (${f(mem.warm.rssMb, 0)} -> ${f(mem.end.rssMb, 0)} MB)`,
+      met: growth < 5,
+    });
     checks.push({ target: 'steady RSS at most 300 MB', measured: `${f(mem.end.rssMb, 0)} MB (peak ${f(mem.peakRssMb, 0)} MB)`, met: mem.end.rssMb <= 300 });
   }
   const int8AtMax = inf.filter((r) => r.precision === 'int8' && r.threads === Math.min(4, maxThreads)).sort((a, b) => a.p50Ms - b.p50Ms)[0];
@@ -69,7 +85,11 @@ export function checkTargets(s: BenchSections, pi4: boolean): Check[] {
     });
   }
   if (drone) {
-    checks.push({ target: 'Pi 4: at least 10 frames/s end to end', measured: `${f(drone.pipeline.fps, 1)} frames/s`, met: pi4 ? drone.pipeline.fps >= 10 : null });
+    checks.push({
+      target: 'Pi 4: at least 10 frames/s end to end',
+      measured: `${f(drone.pipeline.fps, 1)} frames/s`,
+      met: pi4 ? drone.pipeline.fps >= 10 : null,
+    });
     const pure = drone.pipeline.fps / drone.pureInferenceFps;
     checks.push({ target: 'Pi 4: end to end at least 0.9x pure inference', measured: `${f(pure)}x`, met: pi4 ? pure >= 0.9 : null });
   }

@@ -129,7 +129,9 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('simulate')
-    .description('A synthetic survey flight: a procedural field of crop rows, weeds, bare soil, water and stressed crop, flown as a lawnmower; frames, 10 Hz telemetry and the true zone under each frame.')
+    .description(
+      'A synthetic survey flight: a procedural field of crop rows, weeds, bare soil, water and stressed crop, flown as a lawnmower; frames, 10 Hz telemetry and the true zone under each frame.',
+    )
     .requiredOption('-o, --out <flight>', 'new flight folder to write (replay reads it)')
     .option('--seed <n>', 'field, attitude and GPS noise come from this seed: the same seed writes the same bytes', positiveInt('--seed'), 1)
     .option('--area <WxH>', 'surveyed area, metres east x north', '120x80')
@@ -149,7 +151,11 @@ async function main(argv: string[]): Promise<number> {
     .option('--port <n>', 'port to listen on (default 8080; 0 = any free port)', positiveInt('--port'))
     .option('-m, --model <file>', 'ONNX model with its card for "try a photo" (same classifier code as the drone); no panel without it')
     .option('--token <token>', 'access token every request needs (prefer the variable named by dashboard.tokenEnv: arguments show in ps)')
-    .option('--insecure-no-token', 'serve a non-loopback --host with no access token: anyone who can reach it sees the flight (without it the dashboard refuses)', false)
+    .option(
+      '--insecure-no-token',
+      'serve a non-loopback --host with no access token: anyone who can reach it sees the flight (without it the dashboard refuses)',
+      false,
+    )
     .option('--tiles <template|folder>', 'map tiles: an http(s) URL template with {z}/{x}/{y} or a folder of <z>/<x>/<y>.png; default none (offline grid)')
     .action(async (opts: DashboardCommandOptions) => {
       exitCode = await dashboardCommand(opts);
@@ -157,7 +163,9 @@ async function main(argv: string[]): Promise<number> {
 
   const ground = program
     .command('ground')
-    .description('Ground-station store: subscribes to every drone (persistent MQTT 5 session, QoS 1) and keeps each result once in a GeoPackage or PostGIS; acknowledged only after the commit.')
+    .description(
+      'Ground-station store: subscribes to every drone (persistent MQTT 5 session, QoS 1) and keeps each result once in a GeoPackage or PostGIS; acknowledged only after the commit.',
+    )
     .requiredOption('-c, --config <file>', 'ground config (YAML); see config/ground.yaml for every key')
     .action(async (opts: { config: string }) => {
       exitCode = await groundCommand({ config: opts.config });
@@ -180,7 +188,9 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('demo')
-    .description('What `npm start` runs: a simulated survey through the pipeline with a head fitted on another simulated field, published to an embedded broker, shown on the dashboard, scored against the ground truth; everything built on first start and cached.')
+    .description(
+      'What `npm start` runs: a simulated survey through the pipeline with a head fitted on another simulated field, published to an embedded broker, shown on the dashboard, scored against the ground truth; everything built on first start and cached.',
+    )
     .option('--speed <speed>', 'replay speed: 1 = real time, N = N times faster, max = as fast as possible', '4')
     .option('--exit', 'exit after the end-of-run summary instead of keeping the dashboard serving', false)
     .option('--port <n>', 'dashboard port (default 8080, or any free port when 8080 is taken; 0 = any free port)', positiveInt('--port'))
@@ -202,9 +212,14 @@ async function main(argv: string[]): Promise<number> {
     .option('--logits', 'include the raw logits', false)
     .option('--dump-tensor <dir>', 'write <name>.input.f32 (float32 NCHW) and <name>.crop224.rgb per image')
     .option('--threads <n>', 'onnxruntime intra-op threads (0 = one per core)', positiveInt('--threads'), 0)
-    .action(async (files: string[], opts: { model: string; seed: number; top: number; preprocess: 'fast' | 'exact'; json: boolean; logits: boolean; dumpTensor?: string; threads: number }) => {
-      exitCode = await classifyCommand(files, { ...opts, synthSeed: opts.seed }, cliLogger());
-    });
+    .action(
+      async (
+        files: string[],
+        opts: { model: string; seed: number; top: number; preprocess: 'fast' | 'exact'; json: boolean; logits: boolean; dumpTensor?: string; threads: number },
+      ) => {
+        exitCode = await classifyCommand(files, { ...opts, synthSeed: opts.seed }, cliLogger());
+      },
+    );
 
   program
     .command('quantize')
@@ -213,12 +228,20 @@ async function main(argv: string[]): Promise<number> {
     .requiredOption('--calibration <dir>', 'folder of real frames (JPEG/PNG) run through the pipeline preprocessing to calibrate activations')
     .option('--eval <dir>', 'folder of held-out frames for the accuracy report (default: the calibration folder frames not used to calibrate)')
     .option('--frames <n>', 'calibration frames to use, spread over the folder (default: all with --eval, else two thirds)', positiveInt('--frames'))
-    .addOption(new Option('--method <method>', 'activation range: min-max, percentile of a histogram, or entropy (KL)').choices(['minmax', 'percentile', 'entropy']).default('percentile'))
+    .addOption(
+      new Option('--method <method>', 'activation range: min-max, percentile of a histogram, or entropy (KL)')
+        .choices(['minmax', 'percentile', 'entropy'])
+        .default('percentile'),
+    )
     .option('--percentile <p>', 'percentile method: share of values kept inside the range', Number, 99.99)
     .option('-o, --out <file>', 'output .onnx (default: <model>-int8.onnx); the card is written next to it')
     .addOption(new Option('--first-conv <precision>', 'precision of the first convolution').choices(['fp32', 'int8']).default('int8'))
     .addOption(new Option('--last-fc <precision>', 'precision of the final fully connected layer').choices(['fp32', 'int8']).default('int8'))
-    .addOption(new Option('--activations <type>', 'int8 (S8S8, for ARM such as the Pi) or uint8 (U8S8, what onnxruntime fuses fully on x86)').choices(['int8', 'uint8']).default('int8'))
+    .addOption(
+      new Option('--activations <type>', 'int8 (S8S8, for ARM such as the Pi) or uint8 (U8S8, what onnxruntime fuses fully on x86)')
+        .choices(['int8', 'uint8'])
+        .default('int8'),
+    )
     .addOption(new Option('--preprocess <mode>', 'preprocessing of calibration frames, as in the pipeline').choices(['fast', 'exact']).default('fast'))
     .option('--json', 'print one JSON document instead of the report', false)
     .action(async (opts: QuantizeCommandOptions) => {
@@ -227,9 +250,14 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('train-head')
-    .description('Fit a new classifier head (multinomial logistic regression on the frozen pooled features) for your own classes; writes the model, its labels and a card with held-out accuracy and confusion matrix.')
+    .description(
+      'Fit a new classifier head (multinomial logistic regression on the frozen pooled features) for your own classes; writes the model, its labels and a card with held-out accuracy and confusion matrix.',
+    )
     .requiredOption('--backbone <model.onnx>', 'FP32 classifier with its card whose last layer is a Gemm on pooled features (e.g. `fieldeye model synth`)')
-    .requiredOption('--data <dir|flight>', 'folder with one subfolder of frames per class (its name is the label), or a flight written by `fieldeye simulate` (labels: its ground truth)')
+    .requiredOption(
+      '--data <dir|flight>',
+      'folder with one subfolder of frames per class (its name is the label), or a flight written by `fieldeye simulate` (labels: its ground truth)',
+    )
     .requiredOption('-o, --out <new.onnx>', 'output model; NEW.card.json and NEW.labels.txt are written next to it')
     .option('--holdout <share>', "share of each class's frames held out for the accuracy report (0 = none)", Number, DEFAULT_HOLDOUT)
     .option('--seed <n>', 'seed of the stratified hold-out split', positiveInt('--seed'), 1)
@@ -244,7 +272,12 @@ async function main(argv: string[]): Promise<number> {
   program
     .command('bench')
     .description('Measure batch-1 inference latency (p50/p90/p99) and frames/s per model and thread count; prints a markdown table.')
-    .option('-m, --model <file>', 'ONNX model with its card; repeat for several (default: the generated ResNet-18)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option(
+      '-m, --model <file>',
+      'ONNX model with its card; repeat for several (default: the generated ResNet-18)',
+      (v: string, prev: string[]) => [...prev, v],
+      [] as string[],
+    )
     .option('--threads <list>', 'comma-separated intra-op thread counts', (v: string) => v.split(',').map((t) => positiveInt('--threads')(t.trim())), [1, 2])
     .option('--seconds <s>', 'minimum measuring time per model and thread count', Number, 3)
     .option('--json <file>', 'also write the results, machine and versions as JSON')
@@ -284,7 +317,9 @@ async function main(argv: string[]): Promise<number> {
     });
   model
     .command('fuse-input')
-    .description('Write a copy of a float32 NCHW model that takes the crop as RGB bytes (uint8 NHWC): Cast, Transpose, Div 255, Sub mean, Div std become graph ops; writes its card.')
+    .description(
+      'Write a copy of a float32 NCHW model that takes the crop as RGB bytes (uint8 NHWC): Cast, Transpose, Div 255, Sub mean, Div std become graph ops; writes its card.',
+    )
     .requiredOption('-m, --model <file>', 'float32 NCHW ONNX model with its .card.json')
     .requiredOption('-o, --out <file>', 'output .onnx path (the card is written next to it)')
     .option('--input-name <name>', 'name of the new uint8 [N,H,W,3] input', 'input_rgb')
@@ -293,7 +328,9 @@ async function main(argv: string[]): Promise<number> {
     });
   model
     .command('ops')
-    .description("List the ops onnxruntime runs for a model on this CPU after its graph optimisations, and any float op still fed by a DequantizeLinear (an int8 model that did not fuse here).")
+    .description(
+      'List the ops onnxruntime runs for a model on this CPU after its graph optimisations, and any float op still fed by a DequantizeLinear (an int8 model that did not fuse here).',
+    )
     .argument('<model>', 'ONNX model')
     .option('--json', 'print JSON', false)
     .action(async (modelPath: string, opts: ModelOpsCommandOptions) => {

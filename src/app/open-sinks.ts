@@ -96,7 +96,13 @@ async function openRecorder(config: Config, input: OpenedInput, parts: SinkParts
   return recorder.sink;
 }
 
-async function openPublishing(config: Config, secrets: Secrets, input: OpenedInput, parts: SinkParts, log: Logger): Promise<{ sink: Sink; url: string; delivery: () => Delivery | null }> {
+async function openPublishing(
+  config: Config,
+  secrets: Secrets,
+  input: OpenedInput,
+  parts: SinkParts,
+  log: Logger,
+): Promise<{ sink: Sink; url: string; delivery: () => Delivery | null }> {
   const mqtt = config.sinks.mqtt;
   let url = mqtt.url;
   let protocolVersion = mqtt.protocolVersion;

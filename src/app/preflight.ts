@@ -47,7 +47,8 @@ async function checkCamera(config: Config, logger: Logger): Promise<PreflightChe
       const images = await ImagesFrameSource.open(source.dir, logger, 1);
       const count = images.expectedCount ?? 0;
       await images.close();
-      if (count === 0) return { name: 'camera', status: 'fail', detail: `source.dir ${source.dir} holds no frames; put JPEG/PNG frames there or point source.dir elsewhere` };
+      if (count === 0)
+        return { name: 'camera', status: 'fail', detail: `source.dir ${source.dir} holds no frames; put JPEG/PNG frames there or point source.dir elsewhere` };
       return { name: 'camera', status: 'ok', detail: `image folder ${source.dir} readable with frames` };
     } catch (err) {
       return { name: 'camera', status: 'fail', detail: `image folder ${source.dir}: ${message(err)}` };
@@ -85,8 +86,10 @@ async function checkGps(config: Config, logger: Logger): Promise<PreflightCheck>
   const p = config.position;
   const live = p.type === 'gpsd' || (p.type === 'nmea' && p.nmea.input === 'udp') || (p.type === 'mavlink' && p.mavlink.input === 'udp');
   if (!live) {
-    if (p.type === 'none') return { name: 'gps', status: 'warn', detail: 'position.type is "none": results carry no geotag; set gpsd, nmea or mavlink to geotag' };
-    if (p.type === 'fixed') return { name: 'gps', status: 'warn', detail: 'position.type is "fixed": every result gets the same point; fine on the ground, not for a flight' };
+    if (p.type === 'none')
+      return { name: 'gps', status: 'warn', detail: 'position.type is "none": results carry no geotag; set gpsd, nmea or mavlink to geotag' };
+    if (p.type === 'fixed')
+      return { name: 'gps', status: 'warn', detail: 'position.type is "fixed": every result gets the same point; fine on the ground, not for a flight' };
     return { name: 'gps', status: 'ok', detail: `position.type "${p.type}" reads positions from files, no live fix needed` };
   }
   const timeoutMs = config.preflight.gpsTimeoutMs;
@@ -129,7 +132,11 @@ async function checkGps(config: Config, logger: Logger): Promise<PreflightCheck>
 async function checkClock(config: Config, probe: Partial<ClockSyncProbe>): Promise<PreflightCheck> {
   const year = new Date().getUTCFullYear();
   if (year < 2025) {
-    return { name: 'clock', status: 'fail', detail: `system clock says ${new Date().toISOString()}; set it (timedatectl set-ntp true, or gpsd + chrony) before flying` };
+    return {
+      name: 'clock',
+      status: 'fail',
+      detail: `system clock says ${new Date().toISOString()}; set it (timedatectl set-ntp true, or gpsd + chrony) before flying`,
+    };
   }
   const sync = await checkClockSync(probe);
   if (sync.synchronized === true) return { name: 'clock', status: 'ok', detail: sync.evidence };
@@ -213,24 +220,33 @@ async function checkDisk(config: Config): Promise<PreflightCheck> {
 async function checkTemperature(config: Config, readThrottle: () => Promise<ThrottleFlags | null>): Promise<PreflightCheck> {
   const [temperatureC, flags] = await Promise.all([readSocTemperatureC(config.thermal.sysfsRoot), readThrottle()]);
   const { highC } = config.thermal;
-  if (flags?.underVoltageNow) return { name: 'temperature', status: 'fail', detail: `firmware reports under-voltage now (throttled=0x${flags.raw.toString(16)}); use a stronger power supply` };
+  if (flags?.underVoltageNow)
+    return {
+      name: 'temperature',
+      status: 'fail',
+      detail: `firmware reports under-voltage now (throttled=0x${flags.raw.toString(16)}); use a stronger power supply`,
+    };
   if (flags?.throttledNow || flags?.softTempLimitNow) {
-    return { name: 'temperature', status: 'fail', detail: `firmware is throttling now (throttled=0x${flags.raw.toString(16)}); let the Pi cool and check its heatsink and airflow` };
+    return {
+      name: 'temperature',
+      status: 'fail',
+      detail: `firmware is throttling now (throttled=0x${flags.raw.toString(16)}); let the Pi cool and check its heatsink and airflow`,
+    };
   }
-  if (temperatureC === null) return { name: 'temperature', status: 'warn', detail: `no SoC temperature under ${config.thermal.sysfsRoot}; cannot tell if the Pi is too hot` };
+  if (temperatureC === null)
+    return { name: 'temperature', status: 'warn', detail: `no SoC temperature under ${config.thermal.sysfsRoot}; cannot tell if the Pi is too hot` };
   if (temperatureC >= highC) {
-    return { name: 'temperature', status: 'fail', detail: `SoC at ${temperatureC.toFixed(1)} °C, at or above thermal.highC ${highC} °C; let it cool (shade, airflow) before take-off` };
+    return {
+      name: 'temperature',
+      status: 'fail',
+      detail: `SoC at ${temperatureC.toFixed(1)} °C, at or above thermal.highC ${highC} °C; let it cool (shade, airflow) before take-off`,
+    };
   }
   return { name: 'temperature', status: 'ok', detail: `SoC at ${temperatureC.toFixed(1)} °C (below ${highC} °C)` };
 }
 
 /** Runs every check; independent ones at the same time so a preflight takes as long as its slowest check. */
-export async function runPreflight(
-  config: Config,
-  secrets: Secrets,
-  logger: Logger,
-  deps: PreflightDeps = {},
-): Promise<PreflightReport> {
+export async function runPreflight(config: Config, secrets: Secrets, logger: Logger, deps: PreflightDeps = {}): Promise<PreflightReport> {
   const readThrottle = deps.readThrottle ?? (() => readThrottleFlags());
   const [camera, model, gps, clock, broker, disk, temperature] = await Promise.all([
     checkCamera(config, logger.child({ check: 'camera' })),

@@ -73,20 +73,26 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
     const input = await openInput(config, options.input, options.maxFrames, { model, sessions, clock, cleanups }, log);
     // Shared with the health report, which reads it while the flight runs.
     const metrics = new PipelineMetrics();
-    const opened = await openSinks(config, secrets, input, {
-      model,
-      precision,
-      sessions,
-      clock,
-      metrics,
-      cleanups,
-      onLinkFault: (error) => {
-        linkFault = error;
-        faultStop.abort();
+    const opened = await openSinks(
+      config,
+      secrets,
+      input,
+      {
+        model,
+        precision,
+        sessions,
+        clock,
+        metrics,
+        cleanups,
+        onLinkFault: (error) => {
+          linkFault = error;
+          faultStop.abort();
+        },
+        ...(options.outPath !== undefined ? { outPath: options.outPath } : {}),
+        stopped: () => options.signal?.aborted === true,
       },
-      ...(options.outPath !== undefined ? { outPath: options.outPath } : {}),
-      stopped: () => options.signal?.aborted === true,
-    }, log);
+      log,
+    );
     delivery = opened.delivery;
     // Runs before the sinks close (cleanups run in reverse): the last flight's closing document goes out with them.
     cleanups.push(() => sessions.end(Date.now()));
@@ -112,7 +118,14 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       signal: stopSignal,
     });
     log.info({ summary }, 'flight finished');
-    outcome = { summary, flightId, flights: sessions.all.map((s) => s.flightId), brokerUrl: opened.brokerUrl, resultsFile: opened.resultsFile, modelSha256: model.sha256 };
+    outcome = {
+      summary,
+      flightId,
+      flights: sessions.all.map((s) => s.flightId),
+      brokerUrl: opened.brokerUrl,
+      resultsFile: opened.resultsFile,
+      modelSha256: model.sha256,
+    };
   } finally {
     await cleanups.closeAll(log);
   }

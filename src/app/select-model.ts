@@ -17,10 +17,18 @@ export class ModelSelectionError extends Error {
 
 function assertSameNetwork(fp32: LoadedModel, int8: LoadedModel): void {
   const where = `model.path (${fp32.path}) and model.int8Path (${int8.path})`;
-  if (fp32.card.precision !== 'fp32') throw new ModelSelectionError(`model.path: with model.int8Path set, model.path must be the FP32 model; its card says precision "${fp32.card.precision}" (${fp32.path})`);
-  if (int8.card.precision !== 'int8') throw new ModelSelectionError(`model.int8Path: expected an int8 model (made by \`fieldeye quantize\`); its card says precision "${int8.card.precision}" (${int8.path})`);
+  if (fp32.card.precision !== 'fp32')
+    throw new ModelSelectionError(
+      `model.path: with model.int8Path set, model.path must be the FP32 model; its card says precision "${fp32.card.precision}" (${fp32.path})`,
+    );
+  if (int8.card.precision !== 'int8')
+    throw new ModelSelectionError(
+      `model.int8Path: expected an int8 model (made by \`fieldeye quantize\`); its card says precision "${int8.card.precision}" (${int8.path})`,
+    );
   if (fp32.labels.length !== int8.labels.length || fp32.labels.some((l, i) => l !== int8.labels[i])) {
-    throw new ModelSelectionError(`${where} have different labels; int8Path must be the quantized version of path (run \`fieldeye quantize --model ${fp32.path}\`)`);
+    throw new ModelSelectionError(
+      `${where} have different labels; int8Path must be the quantized version of path (run \`fieldeye quantize --model ${fp32.path}\`)`,
+    );
   }
   if (JSON.stringify(fp32.card.input) !== JSON.stringify(int8.card.input)) {
     throw new ModelSelectionError(`${where} take different inputs (card "input" differs); int8Path must be the quantized version of path`);
@@ -32,12 +40,24 @@ export async function selectModel(config: ModelConfig, threads: number, logger: 
   const primary = await resolveModel(config.path, config.synthSeed, logger);
   if (config.int8Path === '') {
     if (config.precision === 'int8' && primary.card.precision !== 'int8') {
-      throw new ModelSelectionError(`model.precision: "int8" needs model.int8Path (the int8 variant made by \`fieldeye quantize\`) or an int8 model in model.path; ${primary.path} is ${primary.card.precision}`);
+      throw new ModelSelectionError(
+        `model.precision: "int8" needs model.int8Path (the int8 variant made by \`fieldeye quantize\`) or an int8 model in model.path; ${primary.path} is ${primary.card.precision}`,
+      );
     }
     if (config.precision === 'fp32' && primary.card.precision !== 'fp32') {
-      throw new ModelSelectionError(`model.precision: "fp32", but model.path (${primary.path}) is ${primary.card.precision}; set precision to "int8" or "auto", or point path at the FP32 model`);
+      throw new ModelSelectionError(
+        `model.precision: "fp32", but model.path (${primary.path}) is ${primary.card.precision}; set precision to "int8" or "auto", or point path at the FP32 model`,
+      );
     }
-    return { model: primary, choice: { precision: primary.card.precision === 'int8' ? 'int8' : 'fp32', reason: config.precision === 'auto' ? 'only-variant' : 'configured', timing: null, key: null } };
+    return {
+      model: primary,
+      choice: {
+        precision: primary.card.precision === 'int8' ? 'int8' : 'fp32',
+        reason: config.precision === 'auto' ? 'only-variant' : 'configured',
+        timing: null,
+        key: null,
+      },
+    };
   }
   const int8 = await loadModel(config.int8Path, { logger });
   for (const w of int8.warnings) logger.warn({ model: int8.path }, w);

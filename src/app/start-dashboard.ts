@@ -85,7 +85,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     if (options.modelPath !== null) {
       uploads = await UploadClassifier.open(
         await resolveModel(options.modelPath, 1, logger.child({ stage: 'model' })),
-        { mode: config.model.preprocess, intraOpThreads: config.model.intraOpThreads, maxImageMegapixels: config.model.maxImageMegapixels }, logger.child({ stage: 'try-photo' }));
+        { mode: config.model.preprocess, intraOpThreads: config.model.intraOpThreads, maxImageMegapixels: config.model.maxImageMegapixels },
+        logger.child({ stage: 'try-photo' }),
+      );
       const opened = uploads;
       cleanups.push(() => opened.close());
     }

@@ -17,7 +17,11 @@ export function i420FrameBytes(layout: I420Layout): number {
 /** Throws a RangeError naming the bad dimension: odd sizes have no 2x2 chroma sampling to speak of. */
 export function assertI420Layout(layout: I420Layout, where = 'i420'): void {
   const { width, height, stride } = layout;
-  for (const [name, v] of [['width', width], ['height', height], ['stride', stride]] as const) {
+  for (const [name, v] of [
+    ['width', width],
+    ['height', height],
+    ['stride', stride],
+  ] as const) {
     if (!Number.isInteger(v) || v < 2 || v % 2 !== 0) {
       throw new RangeError(`${where}.${name}: expected an even integer >= 2, received ${v}`);
     }

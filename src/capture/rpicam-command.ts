@@ -52,17 +52,27 @@ export function rpicamI420Layout(config: RpicamSourceConfig): I420Layout {
  */
 export function rpicamVidArgs(config: RpicamSourceConfig, ptsPath: string): string[] {
   const args = [
-    '-t', '0', // run until stopped
+    '-t',
+    '0', // run until stopped
     '-n', // no preview window
-    '-o', '-',
-    '--codec', config.codec,
-    '--camera', String(config.cameraIndex),
-    '--width', String(config.widthPx),
-    '--height', String(config.heightPx),
-    '--framerate', String(config.framerateFps),
-    '--awb', config.awb,
-    '--denoise', config.denoise,
-    '--save-pts', ptsPath,
+    '-o',
+    '-',
+    '--codec',
+    config.codec,
+    '--camera',
+    String(config.cameraIndex),
+    '--width',
+    String(config.widthPx),
+    '--height',
+    String(config.heightPx),
+    '--framerate',
+    String(config.framerateFps),
+    '--awb',
+    config.awb,
+    '--denoise',
+    config.denoise,
+    '--save-pts',
+    ptsPath,
     // Without it frames and timestamp lines sit in stdio buffers and arrive late and in bursts.
     '--flush',
   ];

@@ -333,7 +333,11 @@ export class RpicamFrameSource implements FrameSource {
     if (this.firstFrame && run.stopReason !== null && run.framesSeen === 0) {
       const first = this.firstFrame;
       this.firstFrame = null;
-      first.reject(new Error(`source rpicam: ${this.command} gave no frame within source.startTimeoutMs (${this.options.config.startTimeoutMs} ms)${tail ? `; its last words: ${tail}` : ''}; check the camera and source settings`));
+      first.reject(
+        new Error(
+          `source rpicam: ${this.command} gave no frame within source.startTimeoutMs (${this.options.config.startTimeoutMs} ms)${tail ? `; its last words: ${tail}` : ''}; check the camera and source settings`,
+        ),
+      );
       return;
     }
 
@@ -342,7 +346,8 @@ export class RpicamFrameSource implements FrameSource {
     let delayMs: number;
     if (run.cameraMissing) {
       // The camera is gone (cable, power): keep trying, slowly, and say so in the health flag.
-      if (this.state !== 'camera-missing') this.options.logger.error({ run: run.n, exit: this.lastExit }, 'camera missing: rpicam-vid finds no camera; retrying');
+      if (this.state !== 'camera-missing')
+        this.options.logger.error({ run: run.n, exit: this.lastExit }, 'camera missing: rpicam-vid finds no camera; retrying');
       this.state = 'camera-missing';
       delayMs = restartMaxMs;
     } else {

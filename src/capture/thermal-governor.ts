@@ -101,5 +101,4 @@ export class ThermalGovernor {
     // Frames keep the seq their source gave them; the flight sessions downstream number what reaches the pipeline.
     return wrapFrames(source, { step: (frame) => (this.keep(frame) ? frame : null), drops: () => ({ thermal: this.dropped }) });
   }
-
 }

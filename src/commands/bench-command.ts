@@ -36,10 +36,19 @@ export async function benchCommand(opts: BenchCommandOptions, logger: Logger): P
     kind: 'inference',
     startedAt,
     machine: machineInfo(),
-    settings: { threads: settings.threads, warmupRuns: settings.warmupRuns, minRuns: settings.minRuns, minSeconds: settings.minSeconds, batch: 1, spinning: false },
+    settings: {
+      threads: settings.threads,
+      warmupRuns: settings.warmupRuns,
+      minRuns: settings.minRuns,
+      minSeconds: settings.minSeconds,
+      batch: 1,
+      spinning: false,
+    },
     rows,
   };
-  process.stdout.write(`batch-1 inference, ${settings.warmupRuns} warm-up runs, then >= ${settings.minRuns} runs and >= ${settings.minSeconds} s each; ${describeMachine(report.machine)}\n\n`);
+  process.stdout.write(
+    `batch-1 inference, ${settings.warmupRuns} warm-up runs, then >= ${settings.minRuns} runs and >= ${settings.minSeconds} s each; ${describeMachine(report.machine)}\n\n`,
+  );
   process.stdout.write(`${formatInferenceTable(rows, (p) => basename(p))}\n`);
   const verdicts = formatPrecisionVerdicts(rows);
   if (verdicts) process.stdout.write(`\n${verdicts}\n`);

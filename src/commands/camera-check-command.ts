@@ -30,7 +30,9 @@ async function writeSnapshot(frame: Frame, path: string): Promise<{ width: numbe
   if (frame.raw) {
     const { width, height } = frame.raw;
     const rgb = i420ToRgb(frame.bytes, frame.raw, { left: 0, top: 0, width, height });
-    await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path);
+    await sharp(rgb, { raw: { width, height, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(path);
     return { width, height };
   }
   await writeFile(path, frame.bytes);
@@ -75,7 +77,11 @@ export async function cameraCheckCommand(opts: CameraCheckOptions, logger: Logge
     return 1;
   }
   const size = await writeSnapshot(last, opts.snapshot);
-  const drops = Object.entries(source.dropCounts()).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  const drops =
+    Object.entries(source.dropCounts())
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ') || 'none';
   out(`codec: ${settings.codec}${last.raw ? ` (stride ${last.raw.stride} bytes)` : ''}`);
   out(`frame size: ${size.width}x${size.height}`);
   out(`frames: ${count} in ${elapsedS.toFixed(1)} s = ${(count / elapsedS).toFixed(1)} fps measured (asked for ${settings.framerateFps})`);

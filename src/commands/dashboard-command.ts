@@ -25,7 +25,8 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
   }
   if (opts.port !== undefined && opts.port > 65535) throw new Error(`--port: expected a port between 0 and 65535 (0 = any free port), received ${opts.port}`);
   const loaded = loadConfig(opts.config ?? null).config;
-  const tiles = opts.tiles === undefined ? loaded.dashboard.tiles : /^https?:\/\//i.test(opts.tiles) || isAbsolute(opts.tiles) ? opts.tiles : resolve(opts.tiles);
+  const tiles =
+    opts.tiles === undefined ? loaded.dashboard.tiles : /^https?:\/\//i.test(opts.tiles) || isAbsolute(opts.tiles) ? opts.tiles : resolve(opts.tiles);
   const config: Config = {
     ...loaded,
     dashboard: {

@@ -101,13 +101,29 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<number> {
     // Broker and dashboard first: the page is up while the model is built on a first start.
     const broker = await startBroker(config.sinks.mqtt.embeddedBrokerPort, quiet.child({ stage: 'broker' }));
     cleanups.push(() => broker.close());
-    const dashboard = await startDemoDashboard(config, broker.url, tokenEnv === '' ? null : tokenEnv, opts.port !== undefined, quiet.child({ stage: 'dashboard' }));
+    const dashboard = await startDemoDashboard(
+      config,
+      broker.url,
+      tokenEnv === '' ? null : tokenEnv,
+      opts.port !== undefined,
+      quiet.child({ stage: 'dashboard' }),
+    );
     cleanups.push(() => dashboard.close());
     const access = tokenEnv === '' ? '' : ` (access token from ${config.dashboard.tokenEnv}: open it once as <address>?token=<token>)`;
     print(`fieldeye demo: dashboard ${dashboard.url}${access}; broker ${broker.url}`);
 
-    say(`demo model: the seeded ResNet-18 with a head fitted on simulated field seed ${DEMO_TRAIN_SEED} (${area.widthM}x${area.heightM} m); built on first start (a minute or two), then cached in ${cacheDir}`);
-    const model = await ensureDemoModel({ cacheDir, backboneDir: generatedModelsDir(), flightSeed: DEMO_TRAIN_SEED, ...area, altAglM: DEMO_ALT_M, speedMps: DEMO_SPEED_MPS, logger });
+    say(
+      `demo model: the seeded ResNet-18 with a head fitted on simulated field seed ${DEMO_TRAIN_SEED} (${area.widthM}x${area.heightM} m); built on first start (a minute or two), then cached in ${cacheDir}`,
+    );
+    const model = await ensureDemoModel({
+      cacheDir,
+      backboneDir: generatedModelsDir(),
+      flightSeed: DEMO_TRAIN_SEED,
+      ...area,
+      altAglM: DEMO_ALT_M,
+      speedMps: DEMO_SPEED_MPS,
+      logger,
+    });
     const heldOut = model.card.head?.heldOut;
     say(
       model.reused
@@ -147,7 +163,9 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<number> {
     const results: Result[] = [];
     const total = flight.frames.length;
     const flightS = total > 1 ? ((flight.frames[total - 1]?.capturedAtMs ?? 0) - (flight.frames[0]?.capturedAtMs ?? 0)) / 1000 : 0;
-    say(`flying the survey: ${total} frames over ${flightS.toFixed(0)} s of flight at ${speed === 'max' ? 'full speed' : `${speed}x real time (about ${(flightS / speed).toFixed(0)} s)`}; watch it on ${dashboard.url}`);
+    say(
+      `flying the survey: ${total} frames over ${flightS.toFixed(0)} s of flight at ${speed === 'max' ? 'full speed' : `${speed}x real time (about ${(flightS / speed).toFixed(0)} s)`}; watch it on ${dashboard.url}`,
+    );
     let outcome: Awaited<ReturnType<typeof runFlight>>;
     try {
       outcome = await runFlight(
@@ -191,7 +209,9 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<number> {
       }),
     );
     if (stop.signal.aborted) print(`stopped early: ${results.length} of ${total} frames flown; the figures below are for those`);
-    print(`accuracy ${pct(report.accuracy)} (${report.correct} of ${report.frames} frames) against the simulator's ground truth (survey seed ${DEMO_SURVEY_SEED}, head fitted on seed ${DEMO_TRAIN_SEED})`);
+    print(
+      `accuracy ${pct(report.accuracy)} (${report.correct} of ${report.frames} frames) against the simulator's ground truth (survey seed ${DEMO_SURVEY_SEED}, head fitted on seed ${DEMO_TRAIN_SEED})`,
+    );
     // The per-class table and confusion matrix; its closing accuracy line is the one above.
     for (const line of formatClassificationReport(report).slice(0, -1)) print(line);
     if (score.withoutTruth > 0) print(`${score.withoutTruth} results had no ground truth and are not scored`);

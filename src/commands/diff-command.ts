@@ -17,13 +17,15 @@ export const DIFF_OVER_LIMIT_EXIT = 2;
 
 async function load(path: string, which: 'A' | 'B') {
   const read = await readResults(path);
-  if (read.problems.length > 0) throw new Error(`results ${which} ${path}: ${read.problems.length} unreadable lines (${read.problems[0]}); fix or regenerate the file`);
+  if (read.problems.length > 0)
+    throw new Error(`results ${which} ${path}: ${read.problems.length} unreadable lines (${read.problems[0]}); fix or regenerate the file`);
   return read.items;
 }
 
 function violations(r: DiffReport, o: DiffCommandOptions): string[] {
   const out: string[] = [];
-  if (1 - r.agreement > o.maxDisagreement) out.push(`top-1 disagreement ${((1 - r.agreement) * 100).toFixed(2)} % > --max-disagreement ${(o.maxDisagreement * 100).toFixed(2)} %`);
+  if (1 - r.agreement > o.maxDisagreement)
+    out.push(`top-1 disagreement ${((1 - r.agreement) * 100).toFixed(2)} % > --max-disagreement ${(o.maxDisagreement * 100).toFixed(2)} %`);
   if (r.geotagDrift.maxM > o.maxGeotagDriftM) out.push(`geotag drift ${r.geotagDrift.maxM.toFixed(3)} m > --max-geotag-drift-m ${o.maxGeotagDriftM}`);
   if (r.geotagDrift.onlyInA + r.geotagDrift.onlyInB > 0) out.push(`${r.geotagDrift.onlyInA + r.geotagDrift.onlyInB} frames geotagged in one set only`);
   if (r.scoreDrift.mean > o.maxScoreDrift) out.push(`mean score drift ${r.scoreDrift.mean.toFixed(4)} > --max-score-drift ${o.maxScoreDrift}`);

@@ -22,6 +22,8 @@ export async function exportCommand(resultsPath: string, opts: ExportCommandOpti
   const out = resolve(opts.out);
   await writeFile(out, text);
   const unplaced = read.items.filter((r) => r.position === null && r.target === null).length;
-  process.stdout.write(`wrote ${features} features (${opts.grid !== undefined ? `${opts.grid} m grid cells` : 'points and footprints'}) from ${read.items.length} results to ${out}${unplaced > 0 ? `; ${unplaced} results without a position left out` : ''}\n`);
+  process.stdout.write(
+    `wrote ${features} features (${opts.grid !== undefined ? `${opts.grid} m grid cells` : 'points and footprints'}) from ${read.items.length} results to ${out}${unplaced > 0 ? `; ${unplaced} results without a position left out` : ''}\n`,
+  );
   return 0;
 }

@@ -25,7 +25,13 @@ function report(dir: string, m: FlightManifest): string {
 }
 
 export async function importImagesCommand(dir: string, opts: ImportCommonOptions): Promise<number> {
-  const manifest = await importImages({ dir, out: opts.out, droneId: opts.droneId, ...(opts.flightId ? { flightId: opts.flightId } : {}), logger: cliLogger() });
+  const manifest = await importImages({
+    dir,
+    out: opts.out,
+    droneId: opts.droneId,
+    ...(opts.flightId ? { flightId: opts.flightId } : {}),
+    logger: cliLogger(),
+  });
   process.stdout.write(report(opts.out, manifest));
   return 0;
 }

@@ -58,7 +58,8 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
   const toMs = opts.to !== undefined ? parseReplayTime('--to', opts.to, firstMs) : undefined;
   const out = opts.out !== undefined ? resolve(opts.out) : undefined;
   // The results sink appends; a replay's file must hold this replay only, or comparing it means nothing.
-  if (out !== undefined && existsSync(out)) throw new Error(`--out ${out}: already exists; a replay writes a fresh results file, so remove it or choose another name`);
+  if (out !== undefined && existsSync(out))
+    throw new Error(`--out ${out}: already exists; a replay writes a fresh results file, so remove it or choose another name`);
 
   const loaded = loadConfig(opts.config ?? null).config;
   // The recording's identity, so a replay's results line up with the recorded ones; publishing only when asked.
@@ -95,7 +96,12 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
       signal: stop.signal,
     });
     await new Promise<void>((done) => logger.flush(() => done()));
-    const extra: Record<string, string> = { flight: outcome.flightId, replayed: flight.dir, speed: String(speed), 'model sha256': outcome.modelSha256.slice(0, 16) };
+    const extra: Record<string, string> = {
+      flight: outcome.flightId,
+      replayed: flight.dir,
+      speed: String(speed),
+      'model sha256': outcome.modelSha256.slice(0, 16),
+    };
     if (outcome.resultsFile) extra['results file'] = outcome.resultsFile;
     Object.assign(extra, deliveryRows(outcome));
     process.stdout.write(`${renderSummaryTable(outcome.summary, extra)}\n`);

@@ -7,10 +7,23 @@ function row(label: string, value: string): string {
 
 export function renderSummaryTable(s: PipelineSummary, extra: Record<string, string> = {}): string {
   const line = `+${'-'.repeat(24)}+${'-'.repeat(46)}+`;
-  const failed = Object.entries(s.failedByStage).map(([k, v]) => `${k} ${v}`).join(', ') || '0';
-  const dropped = Object.entries(s.dropped).map(([k, v]) => `${k} ${v}`).join(', ') || '0';
-  const sinkFails = Object.entries(s.sinkFailures).map(([k, v]) => `${k} ${v}`).join(', ') || '0';
-  const top = s.top1Counts.slice(0, 3).map((c) => `${c.label.slice(0, 18)} x${c.count}`).join(', ') || '-';
+  const failed =
+    Object.entries(s.failedByStage)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '0';
+  const dropped =
+    Object.entries(s.dropped)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '0';
+  const sinkFails =
+    Object.entries(s.sinkFailures)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ') || '0';
+  const top =
+    s.top1Counts
+      .slice(0, 3)
+      .map((c) => `${c.label.slice(0, 18)} x${c.count}`)
+      .join(', ') || '-';
   const rows = [
     row('frames', String(s.frames)),
     row('results', String(s.results)),

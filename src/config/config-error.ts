@@ -90,9 +90,7 @@ export function formatIssues(schema: z.ZodType, issues: z.core.$ZodIssue[], inpu
     if (issue.code === 'unrecognized_keys') {
       const allowed = allowedKeys(schema, issue.path, input);
       for (const key of issue.keys) {
-        lines.push(
-          `${pathText([...issue.path, key])}: unknown key; allowed keys here: ${allowed.join(', ') || '(none)'}`,
-        );
+        lines.push(`${pathText([...issue.path, key])}: unknown key; allowed keys here: ${allowed.join(', ') || '(none)'}`);
       }
       continue;
     }

@@ -45,8 +45,7 @@ function readConfigFile(file: string): unknown {
 
 /** FIELDEYE__sinks__mqtt__url=mqtt://x sets sinks.mqtt.url; values are parsed as YAML scalars (5 -> number). */
 export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv): unknown {
-  const root: Record<string, unknown> =
-    doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? structuredClone(doc as Record<string, unknown>) : {};
+  const root: Record<string, unknown> = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? structuredClone(doc as Record<string, unknown>) : {};
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_OVERRIDE_PREFIX) || raw === undefined) continue;
     const keys = name.slice(ENV_OVERRIDE_PREFIX.length).split('__').filter(Boolean);
@@ -91,7 +90,10 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
     },
     record: { ...config.record, dir: resolveFrom(baseDir, config.record.dir) },
     // A tile URL template is not a path; a tile folder is.
-    dashboard: { ...config.dashboard, tiles: /^https?:\/\//i.test(config.dashboard.tiles) ? config.dashboard.tiles : resolveFrom(baseDir, config.dashboard.tiles) },
+    dashboard: {
+      ...config.dashboard,
+      tiles: /^https?:\/\//i.test(config.dashboard.tiles) ? config.dashboard.tiles : resolveFrom(baseDir, config.dashboard.tiles),
+    },
     position: {
       ...config.position,
       nmea: { ...config.position.nmea, path: resolveFrom(baseDir, config.position.nmea.path) },

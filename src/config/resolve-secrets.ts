@@ -16,9 +16,7 @@ export function resolveSecrets(config: Config, env: NodeJS.ProcessEnv = process.
       return { mqttPassword: first };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      throw new ConfigError(
-        `sinks.mqtt.passwordFile: cannot read ${passwordFile} (${code}); create it (mode 0600) or set the key to ""`,
-      );
+      throw new ConfigError(`sinks.mqtt.passwordFile: cannot read ${passwordFile} (${code}); create it (mode 0600) or set the key to ""`);
     }
   }
   const fromEnv = passwordEnv === '' ? undefined : env[passwordEnv];

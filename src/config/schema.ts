@@ -13,9 +13,7 @@ function numberBetween(min: number, max: number) {
 }
 
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const identifier = z
-  .string({ error: 'a string' })
-  .regex(idPattern, { error: 'letters, digits, "_", "." or "-" (1-64 characters, no "/", "+" or "#")' });
+const identifier = z.string({ error: 'a string' }).regex(idPattern, { error: 'letters, digits, "_", "." or "-" (1-64 characters, no "/", "+" or "#")' });
 
 const ImagesSourceSchema = z.strictObject({
   type: z.literal('images'),
@@ -83,7 +81,11 @@ export const ModelConfigSchema = z.strictObject({
    * Largest image decoded, in megapixels, checked on the header first: a small file that inflates to gigabytes
    * is refused, in every decoding path. 64 fits a 61 MP survey camera; sharp itself stops at 268.
    */
-  maxImageMegapixels: z.number({ error: 'a number of megapixels between 1 and 268' }).min(1, { error: 'a number of megapixels between 1 and 268' }).max(268, { error: 'a number of megapixels between 1 and 268' }).default(64),
+  maxImageMegapixels: z
+    .number({ error: 'a number of megapixels between 1 and 268' })
+    .min(1, { error: 'a number of megapixels between 1 and 268' })
+    .max(268, { error: 'a number of megapixels between 1 and 268' })
+    .default(64),
   topK: intBetween(1, 20).default(5),
   /** onnxruntime intra-op threads; 0 = automatic: one core fewer for JPEG frames with an int8 model (decoding gets a core), every core otherwise. */
   intraOpThreads: intBetween(0, 64).default(0),
@@ -109,7 +111,9 @@ export const CAMERA_MODULE_FOV = {
 } as const;
 
 /** Baud rates stty and the Linux serial drivers know by name. */
-export const SERIAL_BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1500000, 2000000] as const;
+export const SERIAL_BAUD_RATES = [
+  1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1500000, 2000000,
+] as const;
 
 /** A serial device for telemetry (set up 8N1 raw with stty). */
 function SerialPortSchema(defaultBaud: (typeof SERIAL_BAUD_RATES)[number]) {
@@ -218,7 +222,9 @@ export const PositionConfigSchema = z.strictObject({
       /** Field of view from the module's published figures; hfovDeg/vfovDeg > 0 override them. */
       module: z
         .enum(Object.keys(CAMERA_MODULE_FOV) as [keyof typeof CAMERA_MODULE_FOV], {
-          error: `one of ${Object.keys(CAMERA_MODULE_FOV).map((k) => `"${k}"`).join(', ')}`,
+          error: `one of ${Object.keys(CAMERA_MODULE_FOV)
+            .map((k) => `"${k}"`)
+            .join(', ')}`,
         })
         .default('camera-module-3'),
       hfovDeg: numberBetween(0, 179).default(0),

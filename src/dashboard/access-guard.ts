@@ -61,7 +61,11 @@ export class AccessGuard {
     // only addresses, localhost and the name the dashboard was told to listen on are accepted then.
     const name = hostName(host).toLowerCase();
     if (this.token === null && !(isIP(name) !== 0 || name === 'localhost' || name === this.boundHost.toLowerCase())) {
-      return { allow: false, status: 403, message: `host name "${name}" is not accepted without an access token; open the dashboard by its address, or start it with --token` };
+      return {
+        allow: false,
+        status: 403,
+        message: `host name "${name}" is not accepted without an access token; open the dashboard by its address, or start it with --token`,
+      };
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const origin = req.headers.origin;

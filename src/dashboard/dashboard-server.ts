@@ -65,7 +65,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > maxBytes) {
-      reject(new UploadRejected(413, `the photo is ${(declared / 1048576).toFixed(1)} MiB; at most ${(maxBytes / 1048576).toFixed(0)} MiB are accepted (dashboard.uploadMaxMb)`));
+      reject(
+        new UploadRejected(
+          413,
+          `the photo is ${(declared / 1048576).toFixed(1)} MiB; at most ${(maxBytes / 1048576).toFixed(0)} MiB are accepted (dashboard.uploadMaxMb)`,
+        ),
+      );
       return;
     }
     const chunks: Buffer[] = [];

@@ -51,7 +51,10 @@ function parseJson<T>(payload: Buffer, schema: z.ZodType<T>): Parsed<T> {
   // drone's payload is read without them. Anything else wrong still refuses it.
   if (!checked.success && checked.error.issues.every((i) => i.code === 'unrecognized_keys')) {
     for (const issue of checked.error.issues) {
-      const holder = issue.path.reduce<unknown>((at, key) => (at as Record<PropertyKey, unknown> | null)?.[key as PropertyKey], doc) as Record<string, unknown> | null;
+      const holder = issue.path.reduce<unknown>((at, key) => (at as Record<PropertyKey, unknown> | null)?.[key as PropertyKey], doc) as Record<
+        string,
+        unknown
+      > | null;
       if (issue.code === 'unrecognized_keys' && holder && typeof holder === 'object') for (const k of issue.keys) delete holder[k];
     }
     checked = schema.safeParse(doc);

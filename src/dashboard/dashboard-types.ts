@@ -82,10 +82,7 @@ export interface BrokerView {
   since: string;
 }
 
-export type TilesView =
-  | { kind: 'none' }
-  | { kind: 'template'; url: string }
-  | { kind: 'folder'; url: string; minZoom: number; maxZoom: number };
+export type TilesView = { kind: 'none' } | { kind: 'template'; url: string } | { kind: 'folder'; url: string; minZoom: number; maxZoom: number };
 
 export interface SettingsView {
   tiles: TilesView;

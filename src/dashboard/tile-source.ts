@@ -35,7 +35,10 @@ export function parseTileSource(value: string, option: string): TileSource {
   if (!existsSync(value) || !statSync(value).isDirectory()) {
     throw new ConfigError(`${option}: "${value}" is neither an http(s) tile URL template nor an existing folder of <z>/<x>/<y>.png tiles`);
   }
-  const zooms = readdirSync(value).filter(numeric).map(Number).sort((a, b) => a - b);
+  const zooms = readdirSync(value)
+    .filter(numeric)
+    .map(Number)
+    .sort((a, b) => a - b);
   const ext = zooms.map((z) => firstTileExtension(join(value, String(z)))).find((e) => e !== undefined);
   if (zooms.length === 0 || ext === undefined) {
     throw new ConfigError(`${option}: folder "${value}" holds no <z>/<x>/<y>.png (or .jpg, .webp) tiles`);

@@ -143,8 +143,9 @@ function parseBody(body: string): Parsed {
   const h = /(?:^|[\s,])H\s+(-?[\d.]+)m/.exec(text);
   altAglM ??= num(baro?.[1]) ?? num(h?.[1]);
   const gb = [num(f.get('gb_pitch')), num(f.get('gb_roll')), num(f.get('gb_yaw'))];
-  const gimbal =
-    gb.every((v) => v !== null) ? { pitchDeg: gb[0] as number, rollDeg: gb[1] as number, yawDeg: gb[2] as number } : pry(/G\.PRY\s*\(([^)]*)\)/.exec(text)?.[1]);
+  const gimbal = gb.every((v) => v !== null)
+    ? { pitchDeg: gb[0] as number, rollDeg: gb[1] as number, yawDeg: gb[2] as number }
+    : pry(/G\.PRY\s*\(([^)]*)\)/.exec(text)?.[1]);
   return {
     lat,
     lon,

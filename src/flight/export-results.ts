@@ -40,7 +40,10 @@ function pointFeatures(results: readonly Result[]): Feature[] {
     };
     out.push({ geometry: { type: 'Point', coordinates: [place.lonDeg, place.latDeg] }, properties });
     if (r.footprint) {
-      out.push({ geometry: { type: 'Polygon', coordinates: r.footprint.coordinates as Array<Array<[number, number]>> }, properties: { ...properties, kind: 'footprint' } });
+      out.push({
+        geometry: { type: 'Polygon', coordinates: r.footprint.coordinates as Array<Array<[number, number]>> },
+        properties: { ...properties, kind: 'footprint' },
+      });
     }
   }
   return out;

@@ -84,7 +84,9 @@ export async function readFlight(dir: string): Promise<RecordedFlight> {
   }
   const head = raw as { format?: unknown; formatVersion?: unknown };
   if (head?.format !== RECORDING_FORMAT) {
-    throw new Error(`flight ${path}: ${FLIGHT_FILES.manifest} is not a fieldeye flight (format ${JSON.stringify(head?.format)}, expected "${RECORDING_FORMAT}")`);
+    throw new Error(
+      `flight ${path}: ${FLIGHT_FILES.manifest} is not a fieldeye flight (format ${JSON.stringify(head?.format)}, expected "${RECORDING_FORMAT}")`,
+    );
   }
   if (head.formatVersion !== RECORDING_FORMAT_VERSION) {
     throw new Error(

@@ -91,7 +91,6 @@ export class FlightRecorder {
     });
   }
 
-
   get #currentFlightId(): string {
     for (const [id, w] of this.#writers) if (w === this.#current) return id;
     return this.template.flightId;

@@ -86,7 +86,6 @@ export class FlightSessions {
     return wrapFrames(source, { step: (frame) => this.assign(frame) });
   }
 
-
   /** Ends the run: arming changes not yet passed by a frame still take effect, then the last session closes. */
   end(atMs: number): void {
     if (this.#ended) return;

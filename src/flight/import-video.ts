@@ -105,7 +105,17 @@ export async function importVideo(options: ImportVideoOptions): Promise<FlightMa
     for (const c of cues) {
       const timeMs = startMs + c.startMs;
       const fix = c.latDeg !== null && c.lonDeg !== null ? { latDeg: c.latDeg, lonDeg: c.lonDeg, altMslM: c.altMslM, altAglM: c.altAglM } : null;
-      writer.writeTelemetry({ kind: 'fix', source: 'srt', timeMs, fix, fixType: fix ? 3 : 0, hdop: null, satellites: c.satellites, courseDeg: null, speedMps: null });
+      writer.writeTelemetry({
+        kind: 'fix',
+        source: 'srt',
+        timeMs,
+        fix,
+        fixType: fix ? 3 : 0,
+        hdop: null,
+        satellites: c.satellites,
+        courseDeg: null,
+        speedMps: null,
+      });
       if (c.attitude) writer.writeTelemetry({ kind: 'attitude', source: 'srt', timeMs, ...c.attitude });
       if (c.gimbal) writer.writeTelemetry({ kind: 'gimbal', source: 'srt', timeMs, ...c.gimbal });
     }

@@ -39,7 +39,10 @@ export async function readPhotoMetadata(image: Buffer | string): Promise<PhotoMe
     // Per-namespace output: DJI, senseFly and Parrot reuse names (Yaw, Height) with different meanings.
     // Whole file for a path (XMP may sit after the EXIF segment), read by us: exifr leaks the descriptor when it throws.
     const bytes = typeof image === 'string' ? await readFile(image) : image;
-    tags = ((await exifr.parse(bytes, { gps: true, xmp: true, ifd0: { pick: ['Make', 'Model'] }, exif: false, mergeOutput: false })) ?? {}) as Record<string, Block>;
+    tags = ((await exifr.parse(bytes, { gps: true, xmp: true, ifd0: { pick: ['Make', 'Model'] }, exif: false, mergeOutput: false })) ?? {}) as Record<
+      string,
+      Block
+    >;
   } catch {
     tags = {};
   }

@@ -49,7 +49,10 @@ export const FlightManifestSchema = z.strictObject({
   /** The model that produced results.jsonl (the flight document's model card summary); null when there are no results. */
   model: FlightSchema.shape.model.nullable(),
   /** sha256 of the effective configuration of the run; null for imports. */
-  configSha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  configSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
   software: z.strictObject({ name: z.literal('fieldeye'), version: z.string() }),
   /** Periods when telemetry had no usable position, found at record or import time (reported, never guessed). */
   noFixPeriods: z.array(NoFixPeriodSchema),

@@ -30,7 +30,8 @@ export class RecordingFrameSource implements FrameSource {
     const to = options.toMs ?? Infinity;
     this.#records = flight.frames.filter((f) => f.capturedAtMs >= from && f.capturedAtMs <= to).slice(0, options.maxFrames ?? Infinity);
     if (options.speed !== 'max' && !(options.speed > 0)) throw new Error(`--speed: expected a number above 0 or "max", received ${options.speed}`);
-    if (options.loops !== undefined && !(Number.isInteger(options.loops) && options.loops >= 1)) throw new Error(`--loop: expected a whole number of plays, at least 1, received ${options.loops}`);
+    if (options.loops !== undefined && !(Number.isInteger(options.loops) && options.loops >= 1))
+      throw new Error(`--loop: expected a whole number of plays, at least 1, received ${options.loops}`);
   }
 
   get expectedCount(): number {

@@ -18,7 +18,15 @@ export class RecordingPositionSource implements PositionSource {
     this.#options = { maxExtrapolationMs: options.maxExtrapolationMs, maxGapMs: options.maxGapMs };
     for (const s of telemetry) {
       if (s.kind === 'fix') {
-        this.track.addFix({ timeMs: s.timeMs, fix: s.fix, fixType: s.fixType, hdop: s.hdop, satellites: s.satellites, courseDeg: s.courseDeg, speedMps: s.speedMps });
+        this.track.addFix({
+          timeMs: s.timeMs,
+          fix: s.fix,
+          fixType: s.fixType,
+          hdop: s.hdop,
+          satellites: s.satellites,
+          courseDeg: s.courseDeg,
+          speedMps: s.speedMps,
+        });
       } else if (s.kind === 'attitude') {
         this.track.addAttitude({ timeMs: s.timeMs, rollDeg: s.rollDeg, pitchDeg: s.pitchDeg, yawDeg: s.yawDeg });
       }

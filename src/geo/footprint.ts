@@ -41,11 +41,7 @@ function mul(a: Mat3, b: Mat3): Mat3 {
 }
 
 function apply(m: Mat3, v: Vec3): Vec3 {
-  return [
-    m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
-    m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
-    m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
-  ];
+  return [m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2], m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]];
 }
 
 /** Body (x forward, y right, z down) to NED, aerospace Z-Y-X order: yaw, then pitch (nose up +), then roll (right wing down +). */

@@ -53,7 +53,7 @@ function eulerOf(m: Mat3): Attitude {
     roll = 0;
     yaw = Math.atan2(-m[0][1], m[1][1]);
   }
-  const yawDeg = ((yaw / DEG) % 360 + 360) % 360;
+  const yawDeg = (((yaw / DEG) % 360) + 360) % 360;
   return { rollDeg: roll / DEG, pitchDeg: pitch / DEG, yawDeg };
 }
 

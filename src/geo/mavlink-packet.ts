@@ -121,11 +121,7 @@ export function scanPackets(buf: Buffer, onPacket: (packet: MavlinkPacket) => vo
 }
 
 // ArduPilot's dialect includes common and minimal; the lookup falls back to them for ids it does not redefine.
-const REGISTRIES: Array<Record<number, MavLinkDataConstructor<MavLinkData>>> = [
-  minimal.REGISTRY,
-  common.REGISTRY,
-  ardupilotmega.REGISTRY,
-];
+const REGISTRIES: Array<Record<number, MavLinkDataConstructor<MavLinkData>>> = [minimal.REGISTRY, common.REGISTRY, ardupilotmega.REGISTRY];
 
 /** The node-mavlink message class for an id, or null when no dialect defines it. */
 export function messageClass(msgid: number): MavLinkDataConstructor<MavLinkData> | null {

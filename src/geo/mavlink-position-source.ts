@@ -49,16 +49,12 @@ export class MavlinkPositionSource extends UdpTrackPositionSource {
 
   private constructor(private readonly options: MavlinkPositionSourceOptions) {
     super('mavlink', options);
-    this.telemetry = new MavlinkTelemetry(
-      this.track,
-      { systemId: options.systemId, componentId: options.componentId },
-      (change) => {
-        options.logger?.info({ ...change, at: new Date(change.atMs).toISOString() }, change.armed ? 'vehicle armed' : 'vehicle disarmed');
-        this.armingChanges.push(change);
-        options.onArming?.(change);
-        for (const listener of this.armingListeners) listener(change);
-      },
-    );
+    this.telemetry = new MavlinkTelemetry(this.track, { systemId: options.systemId, componentId: options.componentId }, (change) => {
+      options.logger?.info({ ...change, at: new Date(change.atMs).toISOString() }, change.armed ? 'vehicle armed' : 'vehicle disarmed');
+      this.armingChanges.push(change);
+      options.onArming?.(change);
+      for (const listener of this.armingListeners) listener(change);
+    });
   }
 
   static async open(options: MavlinkPositionSourceOptions): Promise<MavlinkPositionSource> {

@@ -210,8 +210,7 @@ export class MavlinkTelemetry {
   private isVehicle(packet: MavlinkPacket): boolean {
     if (this.sysid === 0) {
       const claims =
-        packet.msgid === MSG.GLOBAL_POSITION_INT ||
-        (packet.msgid === MSG.HEARTBEAT && isAutopilotHeartbeat(decodePacket(packet) as minimal.Heartbeat));
+        packet.msgid === MSG.GLOBAL_POSITION_INT || (packet.msgid === MSG.HEARTBEAT && isAutopilotHeartbeat(decodePacket(packet) as minimal.Heartbeat));
       if (!claims) return false;
       this.sysid = packet.sysid;
       if (this.compid === 0) this.compid = packet.compid;
@@ -256,7 +255,7 @@ export class MavlinkTelemetry {
       // Without GPS_RAW_INT (not streamed) the autopilot's own position estimate is all there is: count it as 3D.
       fixType: gps ? positionFixType(gps.fixType) : 3,
       ...quality,
-      courseDeg: speedMps >= MIN_COURSE_SPEED_MPS ? ((Math.atan2(m.vy, m.vx) * RAD) + 360) % 360 : null,
+      courseDeg: speedMps >= MIN_COURSE_SPEED_MPS ? (Math.atan2(m.vy, m.vx) * RAD + 360) % 360 : null,
       speedMps,
     });
   }

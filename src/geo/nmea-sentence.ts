@@ -42,9 +42,7 @@ export type NmeaSentence =
   | { kind: 'GSA'; talker: string; mode: number | null; hdop: number | null }
   | { kind: 'ZDA'; talker: string; timeOfDayMs: number | null; dateMs: number | null };
 
-export type NmeaParse =
-  | { ok: true; sentence: NmeaSentence }
-  | { ok: false; why: 'checksum' | 'malformed' | 'unsupported' | 'proprietary'; detail: string };
+export type NmeaParse = { ok: true; sentence: NmeaSentence } | { ok: false; why: 'checksum' | 'malformed' | 'unsupported' | 'proprietary'; detail: string };
 
 const KNOT_MPS = 1852 / 3600;
 

@@ -24,14 +24,29 @@ export interface SerialTelemetryOptions {
  * A GPS or an autopilot sends binary or CRLF text that must arrive byte for byte.
  */
 function sttyArgs(path: string, baudRate: number): string[] {
-  return ['-F', path, String(baudRate), 'raw', '-echo', '-echoe', '-echok', '-echoctl', '-echoke', '-ixon', '-ixoff', '-crtscts', 'clocal', 'cs8', '-cstopb', '-parenb'];
+  return [
+    '-F',
+    path,
+    String(baudRate),
+    'raw',
+    '-echo',
+    '-echoe',
+    '-echok',
+    '-echoctl',
+    '-echoke',
+    '-ixon',
+    '-ixoff',
+    '-crtscts',
+    'clocal',
+    'cs8',
+    '-cstopb',
+    '-parenb',
+  ];
 }
 
 function runStty(command: string, args: string[]): Promise<string | null> {
   return new Promise((resolve) =>
-    execFile(command, args, { timeout: 5_000 }, (err, _stdout, stderr) =>
-      resolve(err ? (String(stderr).trim().split('\n')[0] || err.message) : null),
-    ),
+    execFile(command, args, { timeout: 5_000 }, (err, _stdout, stderr) => resolve(err ? String(stderr).trim().split('\n')[0] || err.message : null)),
   );
 }
 

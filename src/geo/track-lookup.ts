@@ -34,8 +34,7 @@ export async function lookupOnTrack(
   }
   const got = track.at(capturedAtMs);
   if (!got.fix) {
-    const linkNote =
-      link.state === 'down' ? `; ${source} link down since ${new Date(link.sinceMs).toISOString()} (${link.detail})` : '';
+    const linkNote = link.state === 'down' ? `; ${source} link down since ${new Date(link.sinceMs).toISOString()} (${link.detail})` : '';
     return { position: null, reason: `${got.reason}${linkNote}` };
   }
   const f = got.fix;

@@ -283,9 +283,7 @@ export class Track {
             hdop: nearest.hdop,
             satellites: nearest.satellites,
             courseDeg:
-              before.courseDeg !== null && after.courseDeg !== null
-                ? (lerpAngle(before.courseDeg, after.courseDeg, f) + 360) % 360
-                : nearest.courseDeg,
+              before.courseDeg !== null && after.courseDeg !== null ? (lerpAngle(before.courseDeg, after.courseDeg, f) + 360) % 360 : nearest.courseDeg,
             ...this.orientationAt(t),
             sampleAgeMs: Math.abs(t - nearest.timeMs),
           },
@@ -369,9 +367,7 @@ export class Track {
         vehicleYawDeg: yaws ? (lerpAngle(before.vehicleYawDeg as number, after.vehicleYawDeg as number, f) + 360) % 360 : null,
       };
     }
-    const nearest = [before, after]
-      .filter((s): s is GimbalSample => s !== undefined)
-      .sort((a, b) => Math.abs(t - a.timeMs) - Math.abs(t - b.timeMs))[0];
+    const nearest = [before, after].filter((s): s is GimbalSample => s !== undefined).sort((a, b) => Math.abs(t - a.timeMs) - Math.abs(t - b.timeMs))[0];
     return nearest && Math.abs(t - nearest.timeMs) <= maxAgeMs ? nearest : null;
   }
 

@@ -20,9 +20,7 @@ export function listenUdpTelemetry(options: UdpTelemetryOptions): Promise<Socket
   const socket = createSocket({ type: 'udp4', reuseAddr: true });
   socket.on('message', (bytes) => options.onDatagram(bytes, Date.now()));
   return new Promise((resolve, reject) => {
-    socket.once('error', (err) =>
-      reject(new Error(`${options.configPath}: cannot listen for ${protocol} on udp://${host}:${port}: ${err.message}`)),
-    );
+    socket.once('error', (err) => reject(new Error(`${options.configPath}: cannot listen for ${protocol} on udp://${host}:${port}: ${err.message}`)));
     socket.bind(port, host, () => {
       // After binding, a socket error is a link problem, logged, never a crash.
       socket.removeAllListeners('error');

@@ -172,7 +172,10 @@ export class BatchCommitter {
         if (this.options.classMapCellM > 0) await this.options.store.rebuildClassCells(flights, this.options.classMapCellM);
       } catch (error) {
         for (const f of flights) this.dirtyFlights.set(`${f.droneId}\u0000${f.flightId}`, f);
-        this.options.logger.warn({ err: (error as Error).message, flights: flights.length }, 'ground: cannot rebuild flight tracks and class cells; trying again later');
+        this.options.logger.warn(
+          { err: (error as Error).message, flights: flights.length },
+          'ground: cannot rebuild flight tracks and class cells; trying again later',
+        );
       }
     });
     return this.queue;

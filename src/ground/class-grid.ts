@@ -48,9 +48,10 @@ export function classCells(points: readonly ClassPoint[], cellM: number): ClassC
     cells.set(key, cell);
   }
   return [...cells.values()].map(({ row, col, dLat, dLon, labels, n }) => {
-    const [label, tally] = [...labels.entries()].sort(
-      ([la, a], [lb, b]) => b.n - a.n || b.score / b.n - a.score / a.n || (la < lb ? -1 : 1),
-    )[0] as [string, { n: number; score: number }];
+    const [label, tally] = [...labels.entries()].sort(([la, a], [lb, b]) => b.n - a.n || b.score / b.n - a.score / a.n || (la < lb ? -1 : 1))[0] as [
+      string,
+      { n: number; score: number },
+    ];
     const [x0, y0, x1, y1] = [col * dLon, row * dLat, (col + 1) * dLon, (row + 1) * dLat];
     return {
       row,
@@ -59,7 +60,18 @@ export function classCells(points: readonly ClassPoint[], cellM: number): ClassC
       results: n,
       share: tally.n / n,
       meanScore: tally.score / tally.n,
-      polygon: { type: 'Polygon', coordinates: [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]] },
+      polygon: {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [x0, y0],
+            [x1, y0],
+            [x1, y1],
+            [x0, y1],
+            [x0, y0],
+          ],
+        ],
+      },
     };
   });
 }

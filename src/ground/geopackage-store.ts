@@ -7,15 +7,7 @@ import { encodeGpkgGeometry, gpkgBlobFromWkb, registerGpkgFunctions, wkbOfGpkgBl
 import { createGeoPackageSchema, WGS84_SRS_ID } from './gpkg-schema.js';
 import * as T from './ground-tables.js';
 import { conflictClause, quoteIdent, ruleFor } from './upsert-sql.js';
-import {
-  emptyOutcome,
-  type FlightKey,
-  type GroundQueries,
-  type GroundRecord,
-  type GroundStore,
-  type SqlParam,
-  type WriteOutcome,
-} from './ground-store.js';
+import { emptyOutcome, type FlightKey, type GroundQueries, type GroundRecord, type GroundStore, type SqlParam, type WriteOutcome } from './ground-store.js';
 import { filterClause, type RowFilter, type RowReader, type StoredRow } from './row-exchange.js';
 import { envelopeOf, envelopeOfWkb, type Envelope, type SimpleGeometry } from './wkb.js';
 import { classCells, type ClassPoint } from './class-grid.js';
@@ -41,7 +33,10 @@ export class GeoPackageGroundStore implements GroundStore, RowReader, GroundQuer
   private readonly insertTrack: Statement;
   private readonly updateTrack: Statement;
 
-  private constructor(private readonly db: Database.Database, path: string) {
+  private constructor(
+    private readonly db: Database.Database,
+    path: string,
+  ) {
     this.description = `GeoPackage ${path}`;
     this.insert = new Map(T.ALL_TABLES.map((spec) => [spec.name, db.prepare(insertSql(spec))]));
     this.touchContents = db.prepare('UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?');
@@ -55,11 +50,12 @@ export class GeoPackageGroundStore implements GroundStore, RowReader, GroundQuer
     );
     this.countTracks = db.prepare('SELECT count(*) AS n FROM flight_tracks');
     const trackColumns = T.FLIGHT_TRACKS.columns.map((c) => c.name);
-    this.insertTrack = db.prepare(
-      `INSERT INTO flight_tracks (geom, ${trackColumns.join(', ')}) VALUES (?, ${trackColumns.map(() => '?').join(', ')})`,
-    );
+    this.insertTrack = db.prepare(`INSERT INTO flight_tracks (geom, ${trackColumns.join(', ')}) VALUES (?, ${trackColumns.map(() => '?').join(', ')})`);
     this.updateTrack = db.prepare(
-      `UPDATE flight_tracks SET geom = ?, ${trackColumns.slice(2).map((c) => `${c} = ?`).join(', ')} WHERE drone_id = ? AND flight_id = ?`,
+      `UPDATE flight_tracks SET geom = ?, ${trackColumns
+        .slice(2)
+        .map((c) => `${c} = ?`)
+        .join(', ')} WHERE drone_id = ? AND flight_id = ?`,
     );
   }
 
@@ -200,7 +196,10 @@ export class GeoPackageGroundStore implements GroundStore, RowReader, GroundQuer
     const columns = spec.columns.map((c) => quoteIdent(c.name)).join(', ');
     const sql = `SELECT ${spec.geometry ? 'geom' : 'NULL'}, ${columns} FROM ${quoteIdent(spec.name)}${where.sql ? ` WHERE ${where.sql}` : ''} ORDER BY fid`;
     let chunk: StoredRow[] = [];
-    for (const row of this.db.prepare(sql).raw().iterate(...where.params) as Iterable<unknown[]>) {
+    for (const row of this.db
+      .prepare(sql)
+      .raw()
+      .iterate(...where.params) as Iterable<unknown[]>) {
       const [geom, ...values] = row;
       chunk.push({ wkb: geom === null ? null : wkbOfGpkgBlob(geom), values: values as T.CellValue[] });
       if (chunk.length >= 2000) {

@@ -37,7 +37,10 @@ export const GroundConfigSchema = z.strictObject({
         .regex(/^[^#+]*\/$/, { error: 'a topic prefix ending in "/" without "+" or "#"' })
         .default('fieldeye/v1/{droneId}/'),
       /** MQTT 5 shared subscription group ($share/<group>/...): workers in one group split the messages. "" = none. */
-      sharedGroup: z.string({ error: 'a group name' }).regex(/^$|^[A-Za-z0-9_.-]{1,64}$/, { error: 'letters, digits, "_", "." or "-" (1-64), or ""' }).default(''),
+      sharedGroup: z
+        .string({ error: 'a group name' })
+        .regex(/^$|^[A-Za-z0-9_.-]{1,64}$/, { error: 'letters, digits, "_", "." or "-" (1-64), or ""' })
+        .default(''),
       username: z.string({ error: 'a string' }).default(''),
       /** File holding the password (first line); preferred over passwordEnv. */
       passwordFile: path('a file path').default(''),
@@ -84,7 +87,9 @@ export const GroundConfigSchema = z.strictObject({
   rejectedExcerptChars: int(16, 65_536).default(512),
   /** Counts (stored, duplicates, rejected, batches) are logged this often; 0 = only at shutdown. */
   statsIntervalS: int(0, 86_400).default(60),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'trace, debug, info, warn, error, fatal or silent' }).default('info'),
+  logLevel: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], { error: 'trace, debug, info, warn, error, fatal or silent' })
+    .default('info'),
 });
 
 export type GroundConfig = z.infer<typeof GroundConfigSchema>;

@@ -126,7 +126,11 @@ export async function startGroundService(options: GroundServiceOptions): Promise
   client.on('error', (error) => {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'number' && FATAL_REASON_CODES.has(code)) {
-      onFatal(new ConfigError(`broker: ${broker} refused the connection (${error.message}, reason code ${code}); check broker.username, the password and broker.clientId`));
+      onFatal(
+        new ConfigError(
+          `broker: ${broker} refused the connection (${error.message}, reason code ${code}); check broker.username, the password and broker.clientId`,
+        ),
+      );
     } else {
       logger.warn({ broker, err: error.message }, 'ground: broker link error; reconnecting');
     }

@@ -6,15 +6,7 @@ import { redactUrl } from '../platform/redact-url.js';
 import * as T from './ground-tables.js';
 import { createPostgisSchema, PG_TYPE } from './postgis-schema.js';
 import { conflictClause, quoteIdent, ruleFor } from './upsert-sql.js';
-import {
-  emptyOutcome,
-  type FlightKey,
-  type GroundQueries,
-  type GroundRecord,
-  type GroundStore,
-  type SqlParam,
-  type WriteOutcome,
-} from './ground-store.js';
+import { emptyOutcome, type FlightKey, type GroundQueries, type GroundRecord, type GroundStore, type SqlParam, type WriteOutcome } from './ground-store.js';
 import { filterClause, type RowFilter, type RowReader, type StoredRow } from './row-exchange.js';
 import { encodeWkb, type SimpleGeometry } from './wkb.js';
 import { classCells, type ClassPoint } from './class-grid.js';
@@ -77,7 +69,10 @@ export class PostgisGroundStore implements GroundStore, RowReader, GroundQueries
   private client: pg.Client | null = null;
   private readonly insertSql = new Map(T.ALL_TABLES.map((spec) => [spec.name, unnestInsertSql(spec)]));
 
-  private constructor(private readonly url: string, private readonly logger: Logger) {
+  private constructor(
+    private readonly url: string,
+    private readonly logger: Logger,
+  ) {
     this.description = `PostGIS ${redactUrl(url)}`;
   }
 
@@ -207,7 +202,7 @@ export class PostgisGroundStore implements GroundStore, RowReader, GroundQueries
       `SELECT fid, ${spec.geometry ? 'ST_AsBinary(geom)' : 'NULL'}, ${select.join(', ')} FROM ${quoteIdent(spec.name)} ` +
       `WHERE fid > $1${where.sql ? ` AND ${where.sql}` : ''} ORDER BY fid LIMIT 2000`;
     const client = await this.connected();
-    for (let after = '0'; ; ) {
+    for (let after = '0'; ;) {
       const { rows } = await client.query<unknown[]>({ text: sql, values: [after, ...where.params], rowMode: 'array' });
       if (rows.length === 0) return;
       after = String(rows[rows.length - 1]?.[0]);

@@ -45,7 +45,10 @@ export async function hashFrameSet(files: readonly string[]): Promise<string> {
  * Decode every file once to find the usable ones (a corrupt frame is skipped and reported, not
  * fatal), then serve their tensors on demand through `preprocessImage`, exactly as the pipeline feeds them.
  */
-export async function preprocessedFrames(files: readonly string[], options: PreprocessOptions): Promise<{ inputs: FrameInputs; usable: string[]; skipped: { file: string; reason: string }[] }> {
+export async function preprocessedFrames(
+  files: readonly string[],
+  options: PreprocessOptions,
+): Promise<{ inputs: FrameInputs; usable: string[]; skipped: { file: string; reason: string }[] }> {
   const usable: string[] = [];
   const skipped: { file: string; reason: string }[] = [];
   const cache = new Map<number, Float32Array>();

@@ -1,6 +1,16 @@
 // Folds every BatchNormalization that follows a Conv into that Conv's weights and bias, as the quantizer needs (ORT's QDQ fusions see Conv, never Conv+BN).
 import { TensorDataType, type OnnxGraph, type OnnxNode } from '../onnx/onnx-proto.js';
-import { attrFloatOf, attrIntOf, consumersOf, findInitializer, float32Tensor, producersOf, removeUnusedInitializers, setInitializer, tensorToFloat32 } from '../onnx/onnx-graph.js';
+import {
+  attrFloatOf,
+  attrIntOf,
+  consumersOf,
+  findInitializer,
+  float32Tensor,
+  producersOf,
+  removeUnusedInitializers,
+  setInitializer,
+  tensorToFloat32,
+} from '../onnx/onnx-graph.js';
 
 export interface FoldReport {
   /** Names of the BatchNormalization nodes that were folded. */

@@ -39,7 +39,15 @@ export function fuseInputGraph(model: OnnxModel, card: ModelCard, inputName: str
   if (at < 0) throw new Error(`fuse-input: the graph has no input named "${old}" (card input.name); fix the card`);
   const taken = new Set([...g.node.flatMap((n) => [...n.input, ...n.output]), ...g.initializer.map((t) => t.name), ...g.input.map((v) => v.name)]);
   const prefix = 'fuse_input';
-  const names = { cast: `${prefix}/float`, nchw: `${prefix}/nchw`, unit: `${prefix}/unit`, centred: `${prefix}/centred`, scale: `${prefix}/255`, mean: `${prefix}/mean`, std: `${prefix}/std` };
+  const names = {
+    cast: `${prefix}/float`,
+    nchw: `${prefix}/nchw`,
+    unit: `${prefix}/unit`,
+    centred: `${prefix}/centred`,
+    scale: `${prefix}/255`,
+    mean: `${prefix}/mean`,
+    std: `${prefix}/std`,
+  };
   for (const n of [inputName, ...Object.values(names)]) {
     if (taken.has(n)) throw new Error(`fuse-input: the graph already uses the name "${n}"; pass another --input-name (or the model is already fused)`);
   }
@@ -65,8 +73,10 @@ export function fuseInputGraph(model: OnnxModel, card: ModelCard, inputName: str
 /** Load a float32 NCHW model with its card, fuse its input, and write the model and its card together (or nothing). */
 export async function fuseInputFile(options: FuseInputOptions, logger?: Logger): Promise<FuseInputResult> {
   const inputName = options.inputName ?? DEFAULT_FUSED_INPUT_NAME;
-  if (resolve(options.outPath) === resolve(options.modelPath)) throw new Error(`--out ${options.outPath} is the input model; write the fused model to another file`);
-  if (!options.outPath.endsWith('.onnx')) throw new Error(`--out must end in .onnx (received ${options.outPath}); the card is written as <name>.card.json next to it`);
+  if (resolve(options.outPath) === resolve(options.modelPath))
+    throw new Error(`--out ${options.outPath} is the input model; write the fused model to another file`);
+  if (!options.outPath.endsWith('.onnx'))
+    throw new Error(`--out must end in .onnx (received ${options.outPath}); the card is written as <name>.card.json next to it`);
   const source = await loadModel(options.modelPath, logger ? { logger } : {});
   for (const w of source.warnings) logger?.warn(w);
   const { input } = source.card;

@@ -20,11 +20,16 @@ export interface LabelledFrames {
 const CLASS_NAME = /^[^\r\n\t]+$/;
 
 async function folderFrames(dir: string): Promise<LabelledFrames> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  const entries = (await readdir(dir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
   const what = `--data ${dir}`;
   const layout = `put the frames of each class in its own subfolder (DIR/weeds/*.jpg, DIR/bare-soil/*.jpg, ...), or pass a simulated flight (\`fieldeye simulate\`)`;
   if (entries.length < 2) {
-    throw new Error(`${what}: ${entries.length === 0 ? 'has no class subfolders' : `has only one class subfolder ("${entries[0]}")`}; a classifier needs at least 2 classes: ${layout}`);
+    throw new Error(
+      `${what}: ${entries.length === 0 ? 'has no class subfolders' : `has only one class subfolder ("${entries[0]}")`}; a classifier needs at least 2 classes: ${layout}`,
+    );
   }
   const files: string[] = [];
   const labels: number[] = [];
@@ -82,7 +87,9 @@ async function flightFrames(dir: string): Promise<LabelledFrames> {
 export async function loadLabelledFrames(data: string): Promise<LabelledFrames> {
   const st = await stat(data).catch(() => null);
   if (!st?.isDirectory()) {
-    throw new Error(`--data ${data}: ${st ? 'is a file' : 'does not exist'}; pass a folder with one subfolder of frames per class, or a flight folder written by \`fieldeye simulate\``);
+    throw new Error(
+      `--data ${data}: ${st ? 'is a file' : 'does not exist'}; pass a folder with one subfolder of frames per class, or a flight folder written by \`fieldeye simulate\``,
+    );
   }
   return existsSync(join(data, FLIGHT_FILES.manifest)) ? flightFrames(data) : folderFrames(data);
 }

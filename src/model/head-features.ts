@@ -36,11 +36,14 @@ const FLATTENS = new Set(['Flatten', 'Reshape', 'Squeeze']);
 export function locateHead(model: OnnxModel, outputName: string, modelPath: string): HeadLocation {
   const g = model.graph;
   const what = `--backbone ${modelPath}`;
-  const fix = 'train-head needs a classifier whose last layer is a fully connected Gemm on globally pooled features (GlobalAveragePool, Flatten, Gemm, as in torchvision\'s ResNet); export the model that way or use `fieldeye model synth`';
+  const fix =
+    "train-head needs a classifier whose last layer is a fully connected Gemm on globally pooled features (GlobalAveragePool, Flatten, Gemm, as in torchvision's ResNet); export the model that way or use `fieldeye model synth`";
   const producers = producersOf(g);
   const gemm = producers.get(outputName);
   if (!gemm || gemm.opType !== 'Gemm' || (gemm.domain ?? '') !== '') {
-    throw new HeadLocationError(`${what}: its output "${outputName}" comes from ${gemm ? `${gemm.opType} "${gemm.name}"` : 'no node'}, not from a Gemm; ${fix}`);
+    throw new HeadLocationError(
+      `${what}: its output "${outputName}" comes from ${gemm ? `${gemm.opType} "${gemm.name}"` : 'no node'}, not from a Gemm; ${fix}`,
+    );
   }
   const weight = gemm.input[1] ? findInitializer(g, gemm.input[1]) : undefined;
   if (!weight || weight.dims.length !== 2 || weight.dataType !== TensorDataType.FLOAT || attrIntOf(gemm, 'transA', 0) !== 0) {
@@ -51,7 +54,9 @@ export function locateHead(model: OnnxModel, outputName: string, modelPath: stri
   const pool = flatten ? producers.get(flatten.input[0] ?? '') : undefined;
   if (!flatten || !FLATTENS.has(flatten.opType) || !pool || !POOLS.has(pool.opType)) {
     const found = flatten ? `${flatten.opType} "${flatten.name}"${pool ? ` after ${pool.opType} "${pool.name}"` : ''}` : 'a graph input';
-    throw new HeadLocationError(`${what}: the final Gemm "${gemm.name}" reads "${featureTensor}", made by ${found}, not by a Flatten of a global pooling; ${fix}`);
+    throw new HeadLocationError(
+      `${what}: the final Gemm "${gemm.name}" reads "${featureTensor}", made by ${found}, not by a Flatten of a global pooling; ${fix}`,
+    );
   }
   const transB = attrIntOf(gemm, 'transB', 0) === 1;
   const [rows, cols] = weight.dims.map(Number) as [number, number];
@@ -106,7 +111,9 @@ export async function extractFeatures(
       const out = await session.run({ [inputName]: new ort.Tensor('float32', input, [1, 3, preprocess.cropPx, preprocess.cropPx]) }, [head.featureTensor]);
       const v = out[head.featureTensor]?.data;
       if (!(v instanceof Float32Array) || v.length !== d) {
-        throw new Error(`feature extraction: onnxruntime returned ${v instanceof Float32Array ? `${v.length} values` : 'no float32 values'} for "${head.featureTensor}", expected ${d}`);
+        throw new Error(
+          `feature extraction: onnxruntime returned ${v instanceof Float32Array ? `${v.length} values` : 'no float32 values'} for "${head.featureTensor}", expected ${d}`,
+        );
       }
       const at = rows.length * d;
       for (let j = 0; j < d; j++) data[at + j] = v[j] as number;

@@ -177,7 +177,10 @@ export function fitLogisticRegression(x: FeatureMatrix, y: Int32Array, classes: 
     }
     const last = sList.length - 1;
     // First step: no curvature known yet, so scale it to a unit move.
-    const gamma = last >= 0 ? dot(sList[last] as Float64Array, yList[last] as Float64Array) / dot(yList[last] as Float64Array, yList[last] as Float64Array) : 1 / Math.max(Math.sqrt(dot(grad, grad)), 1e-300);
+    const gamma =
+      last >= 0
+        ? dot(sList[last] as Float64Array, yList[last] as Float64Array) / dot(yList[last] as Float64Array, yList[last] as Float64Array)
+        : 1 / Math.max(Math.sqrt(dot(grad, grad)), 1e-300);
     for (let q = 0; q < size; q++) dir[q] = (dir[q] as number) * gamma;
     for (let m = 0; m < sList.length; m++) {
       const b = (rhoList[m] as number) * dot(yList[m] as Float64Array, dir);

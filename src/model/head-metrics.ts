@@ -51,7 +51,8 @@ function pct(v: number | null): string {
 export function formatClassificationReport(r: ClassificationReport, indent = '  '): string[] {
   const width = Math.max(5, ...r.classes.map((c) => c.label.length));
   const lines = [`${indent}${'class'.padEnd(width)}  frames  precision  recall`];
-  for (const c of r.classes) lines.push(`${indent}${c.label.padEnd(width)}  ${String(c.support).padStart(6)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}`);
+  for (const c of r.classes)
+    lines.push(`${indent}${c.label.padEnd(width)}  ${String(c.support).padStart(6)}  ${pct(c.precision).padStart(9)}  ${pct(c.recall).padStart(6)}`);
   const col = Math.max(4, ...r.confusion.flat().map((v) => String(v).length));
   lines.push(`${indent}confusion (rows true, columns predicted, in the order above):`);
   r.confusion.forEach((row, i) => lines.push(`${indent}${(r.classes[i]?.label ?? '').padEnd(width)}  ${row.map((v) => String(v).padStart(col)).join(' ')}`));

@@ -73,8 +73,10 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   if (!outPath.endsWith('.onnx')) throw new Error(`--out ${outPath}: expected a path ending in .onnx (the card and labels are written next to it)`);
   if (resolve(outPath) === resolve(options.backbonePath)) throw new Error(`--out ${outPath} is the backbone; write the new model to another file`);
   if (!(options.l2 > 0 && Number.isFinite(options.l2))) throw new Error(`--l2: expected a penalty above 0 (e.g. ${DEFAULT_HEAD_L2}), received ${options.l2}`);
-  if (!(options.holdout >= 0 && options.holdout < 1)) throw new Error(`--holdout: expected a share from 0 up to (not including) 1, e.g. 0.2, received ${options.holdout}`);
-  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new Error(`--seed: expected an integer between 0 and 4294967295, received ${options.seed}`);
+  if (!(options.holdout >= 0 && options.holdout < 1))
+    throw new Error(`--holdout: expected a share from 0 up to (not including) 1, e.g. 0.2, received ${options.holdout}`);
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff)
+    throw new Error(`--seed: expected an integer between 0 and 4294967295, received ${options.seed}`);
 
   // The labelled frames first: a wrong --data then fails in milliseconds, before a 45 MB model is read.
   const frames = await loadLabelledFrames(options.data);
@@ -86,12 +88,19 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     throw new Error(`--backbone ${options.backbonePath} is ${source.precision}; fit the head on the FP32 model, then run \`fieldeye quantize\` on the result`);
   }
   if (source.input.dtype !== 'float32') {
-    throw new Error(`--backbone ${options.backbonePath}: its input "${source.input.name}" is ${source.input.dtype} ${source.input.layout} (fused input); fit the head on the float32 model, then run \`fieldeye model fuse-input\` on the result`);
+    throw new Error(
+      `--backbone ${options.backbonePath}: its input "${source.input.name}" is ${source.input.dtype} ${source.input.layout} (fused input); fit the head on the float32 model, then run \`fieldeye model fuse-input\` on the result`,
+    );
   }
   const model = decodeModel(backbone.bytes);
   const head = locateHead(model, source.output.name, options.backbonePath);
 
-  const pre: PreprocessOptions = { mode: options.preprocess, resizeShorterPx: source.input.resizeShorterPx, cropPx: inputImageSize(source.input).widthPx, norm: { mean: source.input.mean, std: source.input.std } };
+  const pre: PreprocessOptions = {
+    mode: options.preprocess,
+    resizeShorterPx: source.input.resizeShorterPx,
+    cropPx: inputImageSize(source.input).widthPx,
+    norm: { mean: source.input.mean, std: source.input.std },
+  };
   const extracted = await extractFeatures(model, head, source.input.name, frames.files, pre, (done, total) => {
     if (done % 50 === 0 || done === total) log?.info({ done, total }, 'train-head: features');
   });
@@ -100,7 +109,9 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const files = extracted.rows.map((r) => frames.files[r] as string);
   const missing = frames.classes.filter((_, c) => !labels.includes(c));
   if (missing.length > 0) {
-    throw new Error(`--data ${options.data}: no frame of class ${missing.map((m) => `"${m}"`).join(', ')} could be decoded (first failure: ${extracted.skipped[0]?.file}: ${extracted.skipped[0]?.reason}); use JPEG or PNG frames`);
+    throw new Error(
+      `--data ${options.data}: no frame of class ${missing.map((m) => `"${m}"`).join(', ')} could be decoded (first failure: ${extracted.skipped[0]?.file}: ${extracted.skipped[0]?.reason}); use JPEG or PNG frames`,
+    );
   }
 
   const split = stratifiedSplit(labels, k, options.holdout, options.seed);
@@ -109,12 +120,20 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const fitStarted = performance.now();
   const fit = fitLogisticRegression(trainX, trainY, k, { l2: options.l2 });
   const fitMs = performance.now() - fitStarted;
-  if (!fit.converged) log?.warn({ iterations: fit.iterations, gradientNorm: fit.gradientNorm }, 'train-head: the optimiser stopped before the gradient tolerance; the head is the best point it reached');
+  if (!fit.converged)
+    log?.warn(
+      { iterations: fit.iterations, gradientNorm: fit.gradientNorm },
+      'train-head: the optimiser stopped before the gradient tolerance; the head is the best point it reached',
+    );
   const train = classificationReport(frames.classes, trainY, predictClasses(fit.classifier, trainX));
   let heldOut: ClassificationReport | null = null;
   if (split.heldOut.length > 0) {
     const x = rowsOf(extracted.features, split.heldOut);
-    heldOut = classificationReport(frames.classes, Int32Array.from(split.heldOut, (i) => labels[i] as number), predictClasses(fit.classifier, x));
+    heldOut = classificationReport(
+      frames.classes,
+      Int32Array.from(split.heldOut, (i) => labels[i] as number),
+      predictClasses(fit.classifier, x),
+    );
   }
 
   const sourceName = dataSourceName(options.data);
@@ -165,7 +184,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     for (const p of pending) await rename(`${p.final}.${tag}`, p.final);
   } catch (err) {
     for (const p of pending) await rm(`${p.final}.${tag}`, { force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`--out ${outPath}: cannot write there (does ${dirname(outPath)} exist?)`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`--out ${outPath}: cannot write there (does ${dirname(outPath)} exist?)`, { cause: err });
     throw err;
   }
   return {

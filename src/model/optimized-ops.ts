@@ -22,7 +22,12 @@ export async function optimizedOps(modelPath: string, threads = 1): Promise<Opti
   try {
     const out = join(dir, 'optimized.onnx');
     // logSeverityLevel 3: onnxruntime warns that an 'all'-level file is machine-specific, which is the point here.
-    const session = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: 'all', optimizedModelFilePath: out, intraOpNumThreads: threads, logSeverityLevel: 3 });
+    const session = await ort.InferenceSession.create(modelPath, {
+      graphOptimizationLevel: 'all',
+      optimizedModelFilePath: out,
+      intraOpNumThreads: threads,
+      logSeverityLevel: 3,
+    });
     await session.release();
     const graph = decodeModel(await readFile(out)).graph;
     const counts: Record<string, number> = {};

@@ -1,6 +1,18 @@
 // Places QuantizeLinear/DequantizeLinear pairs in a BN-folded float graph the way onnxruntime's QDQ fusions want them (QLinearConv, QLinearAdd, QGemm, QLinearGlobalAveragePool, int8 MaxPool).
 import { AttributeType, TensorDataType, type OnnxGraph, type OnnxModel, type OnnxNode } from '../onnx/onnx-proto.js';
-import { attrIntOf, consumersOf, findInitializer, float32Tensor, int32Tensor, int8Tensor, producersOf, uint8Tensor, removeUnusedInitializers, sortTopologically, tensorToFloat32 } from '../onnx/onnx-graph.js';
+import {
+  attrIntOf,
+  consumersOf,
+  findInitializer,
+  float32Tensor,
+  int32Tensor,
+  int8Tensor,
+  producersOf,
+  uint8Tensor,
+  removeUnusedInitializers,
+  sortTopologically,
+  tensorToFloat32,
+} from '../onnx/onnx-graph.js';
 import { quantizeBias, quantizeWeightsPerChannel, type QParams } from './quant-params.js';
 
 /** Ops the quantizer knows. BatchNormalization only before folding; anything else is refused by name. */
@@ -51,23 +63,30 @@ export function checkQuantizable(model: OnnxModel): void {
     );
   }
   const quantOps = g.node.filter((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear');
-  if (quantOps.length > 0) throw new QuantizeError('the model is already quantized (it has QuantizeLinear/DequantizeLinear nodes); quantize the FP32 model instead');
+  if (quantOps.length > 0)
+    throw new QuantizeError('the model is already quantized (it has QuantizeLinear/DequantizeLinear nodes); quantize the FP32 model instead');
   const inits = new Set(g.initializer.map((t) => t.name));
   for (const n of g.node) {
     if (n.opType === 'Conv') {
       const w = n.input[1] ? findInitializer(g, n.input[1]) : undefined;
       if (!w || w.dims.length !== 4 || w.dataType !== TensorDataType.FLOAT) {
-        throw new QuantizeError(`Conv "${n.name}": its weight "${n.input[1] ?? ''}" must be a float32 4-D initializer (2-D convolutions with constant weights); found ${w ? `dims [${w.dims.join(', ')}] type ${w.dataType}` : 'a computed tensor'}`);
+        throw new QuantizeError(
+          `Conv "${n.name}": its weight "${n.input[1] ?? ''}" must be a float32 4-D initializer (2-D convolutions with constant weights); found ${w ? `dims [${w.dims.join(', ')}] type ${w.dataType}` : 'a computed tensor'}`,
+        );
       }
     }
     if (n.opType === 'Gemm') {
       const b = n.input[1] ? findInitializer(g, n.input[1]) : undefined;
       const c = n.input[2] ? findInitializer(g, n.input[2]) : undefined;
       if (!b || b.dims.length !== 2 || attrIntOf(n, 'transA', 0) !== 0) {
-        throw new QuantizeError(`Gemm "${n.name}": needs transA=0 and a constant 2-D weight "${n.input[1] ?? ''}"; re-export the classifier head as a plain Linear layer`);
+        throw new QuantizeError(
+          `Gemm "${n.name}": needs transA=0 and a constant 2-D weight "${n.input[1] ?? ''}"; re-export the classifier head as a plain Linear layer`,
+        );
       }
       if (n.input[2] && (!c || c.dims.length !== 1)) {
-        throw new QuantizeError(`Gemm "${n.name}": its bias "${n.input[2]}" must be a constant 1-D tensor, found ${c ? `dims [${c.dims.join(', ')}]` : 'a computed tensor'}`);
+        throw new QuantizeError(
+          `Gemm "${n.name}": its bias "${n.input[2]}" must be a constant 1-D tensor, found ${c ? `dims [${c.dims.join(', ')}]` : 'a computed tensor'}`,
+        );
       }
     }
     if (n.opType === 'Add' && n.input.some((i) => inits.has(i))) {
@@ -83,7 +102,10 @@ function isGraphOutput(g: OnnxGraph, name: string): boolean {
 /** Decide which nodes run in int8 and which tensors get QuantizeLinear (see QdqPlan). The graph must be BN-folded. */
 export function planQdq(graph: OnnxGraph, options: QdqOptions): QdqPlan {
   const leftBn = graph.node.find((n) => n.opType === 'BatchNormalization');
-  if (leftBn) throw new QuantizeError(`BatchNormalization "${leftBn.name}" does not follow a Conv it alone reads, so it cannot be folded; the quantizer needs every BN right after a Conv`);
+  if (leftBn)
+    throw new QuantizeError(
+      `BatchNormalization "${leftBn.name}" does not follow a Conv it alone reads, so it cannot be folded; the quantizer needs every BN right after a Conv`,
+    );
   const consumers = consumersOf(graph);
   const producers = producersOf(graph);
   const inputNames = new Set(graph.input.map((i) => i.name));
@@ -190,7 +212,9 @@ export function applyQdq(model: OnnxModel, plan: QdqPlan, params: ReadonlyMap<st
     g.initializer.push(int8Tensor(`${base}_quantized`, dims, qw.data));
     g.initializer.push(float32Tensor(`${base}_scale`, [qw.scales.length], qw.scales));
     g.initializer.push(int8Tensor(`${base}_zero_point`, [qw.scales.length], new Int8Array(qw.scales.length)));
-    added.push(qdqNode('DequantizeLinear', `${base}_DequantizeLinear`, [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`], `${base}_dequantized`, axis));
+    added.push(
+      qdqNode('DequantizeLinear', `${base}_DequantizeLinear`, [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`], `${base}_dequantized`, axis),
+    );
     const newInputs = [n.input[0] ?? '', `${base}_dequantized`];
     const bName = n.input[2];
     if (bName) {

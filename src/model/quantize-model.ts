@@ -55,7 +55,13 @@ export function defaultQuantizedPath(modelPath: string): string {
 
 async function contentHashes(files: readonly string[]): Promise<Map<string, string>> {
   const m = new Map<string, string>();
-  for (const f of files) m.set(createHash('sha256').update(await readFile(f)).digest('hex'), f);
+  for (const f of files)
+    m.set(
+      createHash('sha256')
+        .update(await readFile(f))
+        .digest('hex'),
+      f,
+    );
   return m;
 }
 
@@ -78,41 +84,57 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
   }
 
   const source = await loadModel(options.modelPath, log ? { logger: log } : {});
-  if (source.card.precision !== 'fp32') throw new Error(`${options.modelPath} is already ${source.card.precision} (card ${source.cardPath ?? 'assumed'}); quantize the FP32 model`);
+  if (source.card.precision !== 'fp32')
+    throw new Error(`${options.modelPath} is already ${source.card.precision} (card ${source.cardPath ?? 'assumed'}); quantize the FP32 model`);
   if (source.card.input.dtype !== 'float32') {
     // Calibration runs the pipeline's float tensors through the model; fuse the input after quantizing instead.
     const { input } = source.card;
-    throw new Error(`--model ${options.modelPath}: its input "${input.name}" is ${input.dtype} ${input.layout} (fused input); quantize the float32 model, then run \`fieldeye model fuse-input\` on the result`);
+    throw new Error(
+      `--model ${options.modelPath}: its input "${input.name}" is ${input.dtype} ${input.layout} (fused input); quantize the float32 model, then run \`fieldeye model fuse-input\` on the result`,
+    );
   }
   const model = decodeModel(source.bytes);
   checkQuantizable(model);
 
   // Frames: decide the sets before any heavy work, so a wrong --frames fails at once.
   const calibFiles = await listImageFiles(options.calibrationDir, '--calibration');
-  if (calibFiles.length === 0) throw new Error(`--calibration: ${options.calibrationDir} has no images (${'.jpg, .jpeg, .png, .webp, .tif'}); put real frames from your fields there`);
+  if (calibFiles.length === 0)
+    throw new Error(`--calibration: ${options.calibrationDir} has no images (${'.jpg, .jpeg, .png, .webp, .tif'}); put real frames from your fields there`);
   const evalFiles = options.evalDir ? await listImageFiles(options.evalDir, '--eval') : null;
   if (evalFiles && evalFiles.length === 0) throw new Error(`--eval: ${options.evalDir} has no images; put held-out frames there`);
   const wanted = options.frames ?? (evalFiles ? calibFiles.length : Math.max(1, Math.floor((calibFiles.length * 2) / 3)));
   if (!Number.isInteger(wanted) || wanted < 1) throw new Error(`--frames: expected a positive integer, received ${wanted}`);
-  if (wanted > calibFiles.length) throw new Error(`--frames ${wanted}: ${options.calibrationDir} has only ${calibFiles.length} images; pass --frames ${calibFiles.length} or fewer`);
+  if (wanted > calibFiles.length)
+    throw new Error(`--frames ${wanted}: ${options.calibrationDir} has only ${calibFiles.length} images; pass --frames ${calibFiles.length} or fewer`);
   const { chosen, rest } = spreadSelection(calibFiles, wanted);
   const heldOut = evalFiles ?? rest;
   if (heldOut.length === 0) {
-    throw new Error(`no held-out frames for the accuracy report: all ${calibFiles.length} images of ${options.calibrationDir} are used for calibration; pass --eval DIR or a smaller --frames`);
+    throw new Error(
+      `no held-out frames for the accuracy report: all ${calibFiles.length} images of ${options.calibrationDir} are used for calibration; pass --eval DIR or a smaller --frames`,
+    );
   }
   const calibHashes = await contentHashes(chosen);
   const overlap = [...(await contentHashes(heldOut))].filter(([h]) => calibHashes.has(h)).map(([, f]) => f);
-  if (overlap.length > 0) throw new Error(`held-out frames must not be calibration frames, but ${overlap.length} are (e.g. ${overlap[0]}); use separate folders`);
+  if (overlap.length > 0)
+    throw new Error(`held-out frames must not be calibration frames, but ${overlap.length} are (e.g. ${overlap[0]}); use separate folders`);
 
   const { input } = source.card;
-  const pre: PreprocessOptions = { mode: options.preprocess, resizeShorterPx: input.resizeShorterPx, cropPx: inputImageSize(input).widthPx, norm: { mean: input.mean, std: input.std } };
+  const pre: PreprocessOptions = {
+    mode: options.preprocess,
+    resizeShorterPx: input.resizeShorterPx,
+    cropPx: inputImageSize(input).widthPx,
+    norm: { mean: input.mean, std: input.std },
+  };
   const calib = await preprocessedFrames(chosen, pre);
   for (const s of calib.skipped) log?.warn({ file: s.file, reason: s.reason }, 'calibration frame skipped');
   if (calib.usable.length === 0) {
-    throw new Error(`--calibration: none of the ${chosen.length} selected images of ${options.calibrationDir} could be decoded (first: ${calib.skipped[0]?.file}: ${calib.skipped[0]?.reason}); use JPEG or PNG frames`);
+    throw new Error(
+      `--calibration: none of the ${chosen.length} selected images of ${options.calibrationDir} could be decoded (first: ${calib.skipped[0]?.file}: ${calib.skipped[0]?.reason}); use JPEG or PNG frames`,
+    );
   }
   const evalSet = await preprocessedFrames(heldOut, pre);
-  if (evalSet.usable.length === 0) throw new Error(`held-out frames: none of ${heldOut.length} images could be decoded (first: ${evalSet.skipped[0]?.file}); use JPEG or PNG frames`);
+  if (evalSet.usable.length === 0)
+    throw new Error(`held-out frames: none of ${heldOut.length} images could be decoded (first: ${evalSet.skipped[0]?.file}); use JPEG or PNG frames`);
 
   // Graph: fold, plan, calibrate, place QDQ.
   const folded = structuredClone(model);

@@ -80,7 +80,14 @@ export function conv2d(x: FeatureMap, weight: Float32Array, outC: number, k: num
       for (let p = t0; p < t1; p += 2) {
         const r0 = p * kLen;
         const r1 = (p + 1 < t1 ? p + 1 : p) * kLen;
-        let s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+        let s00 = 0,
+          s01 = 0,
+          s10 = 0,
+          s11 = 0,
+          s20 = 0,
+          s21 = 0,
+          s30 = 0,
+          s31 = 0;
         for (let kk = 0; kk < kLen; kk++) {
           const x0 = col[r0 + kk] as number;
           const x1 = col[r1 + kk] as number;
@@ -147,14 +154,7 @@ export function channelStats(x: FeatureMap): { mean: Float64Array; variance: Flo
 }
 
 /** Inference-mode BatchNormalization: y = gamma * (x - mean) / sqrt(var + eps) + beta. */
-export function batchNorm(
-  x: FeatureMap,
-  gamma: Float32Array,
-  beta: Float32Array,
-  mean: Float32Array,
-  variance: Float32Array,
-  eps: number,
-): FeatureMap {
+export function batchNorm(x: FeatureMap, gamma: Float32Array, beta: Float32Array, mean: Float32Array, variance: Float32Array, eps: number): FeatureMap {
   const { n, c, h, w, data } = x;
   const plane = h * w;
   const out = featureMap(n, c, h, w);

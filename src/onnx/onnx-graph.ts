@@ -277,7 +277,9 @@ export function sortTopologically(graph: OnnxGraph): void {
     if (idx < 0) {
       const stuck = pending[0];
       const missing = stuck?.input.filter((i) => !available.has(i)) ?? [];
-      throw new Error(`graph "${graph.name}": node "${stuck?.name ?? '?'}" reads ${missing.map((x) => `"${x}"`).join(', ')}, which nothing produces (or a cycle)`);
+      throw new Error(
+        `graph "${graph.name}": node "${stuck?.name ?? '?'}" reads ${missing.map((x) => `"${x}"`).join(', ')}, which nothing produces (or a cycle)`,
+      );
     }
     const [node] = pending.splice(idx, 1);
     if (!node) break;
@@ -289,7 +291,12 @@ export function sortTopologically(graph: OnnxGraph): void {
 
 /** An int8 initializer (quantized weights, zero points). */
 export function int8Tensor(name: string, dims: readonly number[], data: Int8Array): OnnxTensor {
-  return { name, dataType: TensorDataType.INT8, dims: [...dims], rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)) };
+  return {
+    name,
+    dataType: TensorDataType.INT8,
+    dims: [...dims],
+    rawData: new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength)),
+  };
 }
 
 /** A uint8 initializer (zero points of uint8 activations). */

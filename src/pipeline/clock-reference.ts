@@ -49,7 +49,10 @@ export class ClockReference {
       log.info({ clock: sync }, sync.synchronized ? 'system clock synchronised' : 'system clock synchronisation unknown');
       return;
     }
-    const fix = this.options.reference === 'gps' ? 'capturedAt follows GPS time once the position source gives it (clock.reference: gps)' : 'set clock.reference: gps to stamp results with GPS time from the position source';
+    const fix =
+      this.options.reference === 'gps'
+        ? 'capturedAt follows GPS time once the position source gives it (clock.reference: gps)'
+        : 'set clock.reference: gps to stamp results with GPS time from the position source';
     log.warn(
       { clock: sync },
       `system clock not synchronised: capturedAt is off ${effect}. Enable NTP (timedatectl set-ntp true) or a GPS time source (gpsd + chrony), or ${fix}`,
@@ -68,8 +71,14 @@ export class ClockReference {
       this.#offsetLogged = true;
       const at = { systemMinusGpsMs: Math.round(gps.systemMinusGpsMs), from: gps.from, reference: this.options.reference };
       if (Math.abs(gps.systemMinusGpsMs) > this.options.warnOffsetMs) {
-        const effect = this.options.reference === 'gps' ? 'results are stamped with GPS time (clock.reference: gps)' : 'capturedAt is off as much; clock.reference: gps would stamp results with GPS time';
-        this.options.logger.warn(at, `system clock is ${(gps.systemMinusGpsMs / 1000).toFixed(1)} s off GPS time: ${effect}; synchronise the clock (chrony with gpsd, or NTP)`);
+        const effect =
+          this.options.reference === 'gps'
+            ? 'results are stamped with GPS time (clock.reference: gps)'
+            : 'capturedAt is off as much; clock.reference: gps would stamp results with GPS time';
+        this.options.logger.warn(
+          at,
+          `system clock is ${(gps.systemMinusGpsMs / 1000).toFixed(1)} s off GPS time: ${effect}; synchronise the clock (chrony with gpsd, or NTP)`,
+        );
       } else {
         this.options.logger.info(at, 'system clock agrees with GPS time');
       }

@@ -102,9 +102,7 @@ export class PipelineMetrics {
         inference: mean(this.stageSums.inference),
         total: mean(this.stageSums.total),
       },
-      top1Counts: [...this.top1.entries()]
-        .map(([label, count]) => ({ label, count }))
-        .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
+      top1Counts: [...this.top1.entries()].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
     };
   }
 }

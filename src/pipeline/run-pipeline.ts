@@ -85,9 +85,9 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     const startedMs = performance.now();
     let pre: Preprocessed;
     const stamped = deps.stamp?.(frame) ?? { capturedAtMs: frame.capturedAtMs };
-    const where = deps.position.positionFor(frame).catch(
-      (err: Error): PositionLookup => ({ position: null, reason: `position lookup failed: ${err.message}` }),
-    );
+    const where = deps.position
+      .positionFor(frame)
+      .catch((err: Error): PositionLookup => ({ position: null, reason: `position lookup failed: ${err.message}` }));
     try {
       pre = await deps.preprocess(frame);
     } catch (err) {

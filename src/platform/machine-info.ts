@@ -18,7 +18,24 @@ export interface MachineInfo {
 }
 
 // Flags named in onnxruntime's MLAS dispatch (x86) and the ARM features that separate a Pi 4 from newer cores.
-const INTERESTING_FLAGS = ['sse4_1', 'avx', 'avx2', 'fma', 'f16c', 'avx512f', 'avx512bw', 'avx512vl', 'avx512_vnni', 'avx_vnni', 'amx_int8', 'neon', 'asimd', 'asimddp', 'i8mm', 'sve'];
+const INTERESTING_FLAGS = [
+  'sse4_1',
+  'avx',
+  'avx2',
+  'fma',
+  'f16c',
+  'avx512f',
+  'avx512bw',
+  'avx512vl',
+  'avx512_vnni',
+  'avx_vnni',
+  'amx_int8',
+  'neon',
+  'asimd',
+  'asimddp',
+  'i8mm',
+  'sve',
+];
 
 function cpuFlags(): string[] {
   try {

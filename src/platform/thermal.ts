@@ -16,7 +16,10 @@ export async function readSocTemperatureC(root: string = DEFAULT_THERMAL_ROOT): 
   }
   const typed: Array<{ zone: string; type: string }> = [];
   for (const zone of zones) {
-    const type = await readFile(join(root, zone, 'type'), 'utf8').then((t) => t.trim(), () => '');
+    const type = await readFile(join(root, zone, 'type'), 'utf8').then(
+      (t) => t.trim(),
+      () => '',
+    );
     typed.push({ zone, type });
   }
   const preferred = typed.find((z) => /^(cpu-thermal|cpu_thermal|soc-thermal|x86_pkg_temp)$/.test(z.type)) ?? typed[0];

@@ -21,8 +21,7 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, logger
   // The type says '127.0.0.1', but a config loaded at run time may carry anything.
   if (options.host !== '127.0.0.1') {
     throw new Error(
-      `embedded broker: host must be 127.0.0.1 (received ${String(options.host)}); ` +
-        'it has no authentication, so expose a real broker (Mosquitto) instead',
+      `embedded broker: host must be 127.0.0.1 (received ${String(options.host)}); ` + 'it has no authentication, so expose a real broker (Mosquitto) instead',
     );
   }
   if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) {
@@ -55,11 +54,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions, logger
   } catch (error) {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
     const cause = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new Error(
-      `embedded broker: cannot listen on ${options.host}:${options.port} (${cause}); ` +
-        'choose another port or use 0 for any free port',
-      { cause: error },
-    );
+    throw new Error(`embedded broker: cannot listen on ${options.host}:${options.port} (${cause}); ` + 'choose another port or use 0 for any free port', {
+      cause: error,
+    });
   }
 
   const address = server.address();

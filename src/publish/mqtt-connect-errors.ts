@@ -51,8 +51,7 @@ export function connectError(error: Error, options: MqttLinkOptions, safeUrl: st
     switch (code) {
       case 'ECONNREFUSED':
         return new Error(
-          `mqtt: cannot reach broker ${safeUrl} (ECONNREFUSED); is it running? ` +
-            'set sinks.mqtt.url or leave it empty to use the embedded broker',
+          `mqtt: cannot reach broker ${safeUrl} (ECONNREFUSED); is it running? ` + 'set sinks.mqtt.url or leave it empty to use the embedded broker',
           cause,
         );
       case 'ENOTFOUND':
@@ -67,20 +66,14 @@ export function connectError(error: Error, options: MqttLinkOptions, safeUrl: st
             cause,
           );
         }
-        return new Error(
-          `mqtt: cannot reach broker ${safeUrl} (${code}: ${error.message}); check sinks.mqtt.url and the network link to it`,
-          cause,
-        );
+        return new Error(`mqtt: cannot reach broker ${safeUrl} (${code}: ${error.message}); check sinks.mqtt.url and the network link to it`, cause);
     }
   }
   if (typeof code === 'number') {
     const v5 = options.protocolVersion === 5;
     const label = `${(ReasonCodes as Record<number, string | undefined>)[code] ?? 'refused'} (code ${code})`;
     if (code === (v5 ? 134 : 4)) {
-      return new Error(
-        `mqtt: broker ${safeUrl} refused the connection: ${label}; check sinks.mqtt.username and sinks.mqtt.password`,
-        cause,
-      );
+      return new Error(`mqtt: broker ${safeUrl} refused the connection: ${label}; check sinks.mqtt.username and sinks.mqtt.password`, cause);
     }
     if (code === (v5 ? 135 : 5)) {
       return new Error(
@@ -90,10 +83,7 @@ export function connectError(error: Error, options: MqttLinkOptions, safeUrl: st
     }
     // A 3.1.1-only broker (aedes) answers an MQTT 5 CONNECT with the 3.1.1 code 1, not 132.
     if (code === 132 || code === 1) {
-      return new Error(
-        `mqtt: broker ${safeUrl} refused the connection: ${label}; set sinks.mqtt.protocolVersion to ${v5 ? 4 : 5}`,
-        cause,
-      );
+      return new Error(`mqtt: broker ${safeUrl} refused the connection: ${label}; set sinks.mqtt.protocolVersion to ${v5 ? 4 : 5}`, cause);
     }
     if (code === (v5 ? 133 : 2)) {
       return new Error(
@@ -106,7 +96,6 @@ export function connectError(error: Error, options: MqttLinkOptions, safeUrl: st
   return new Error(`mqtt: cannot connect to broker ${safeUrl} (${error.message}); check sinks.mqtt.url`, cause);
 }
 
-
 /**
  * A connection error that retrying cannot fix: the broker answered and refused these credentials, this client id or
  * this protocol version, or its certificate does not verify against the configured CA. Everything else (refused,
@@ -114,7 +103,7 @@ export function connectError(error: Error, options: MqttLinkOptions, safeUrl: st
  */
 export function isConfigurationFault(error: unknown): boolean {
   if (error instanceof ConfigError) return true;
-  const code: unknown = (error as { code?: unknown } | null)?.code ?? ((error as { cause?: { code?: unknown } } | null)?.cause?.code);
+  const code: unknown = (error as { code?: unknown } | null)?.code ?? (error as { cause?: { code?: unknown } } | null)?.cause?.code;
   if (typeof code === 'number') return CONFIG_CONNACK_CODES.has(code);
   return typeof code === 'string' && TLS_CODE.test(code);
 }

@@ -228,11 +228,7 @@ export class MqttLink {
   }
 
   #nextReconnectDelay(attempt: number): number {
-    return reconnectDelayMs(
-      attempt,
-      this.#options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS,
-      this.#options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
-    );
+    return reconnectDelayMs(attempt, this.#options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS, this.#options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS);
   }
 
   #publishResult(topic: string, seq: number, payload: string): Promise<void> {
@@ -242,8 +238,7 @@ export class MqttLink {
         // A numeric code is the broker's PUBACK reason (MQTT 5); anything else is our side giving up.
         if (typeof (error as { code?: unknown }).code === 'number') {
           throw new Error(
-            `mqtt: broker ${this.safeUrl} refused result seq ${seq} on ${topic} (${describeError(error)}); ` +
-              'check the broker ACL for this client',
+            `mqtt: broker ${this.safeUrl} refused result seq ${seq} on ${topic} (${describeError(error)}); ` + 'check the broker ACL for this client',
             { cause: error },
           );
         }
@@ -375,7 +370,10 @@ export class MqttLink {
   #watch(): void {
     const client = this.#client;
     client.on('error', (error) => {
-      const explained = error.message === 'connack timeout' ? new Error(`mqtt: no answer from broker ${this.safeUrl} within ${this.#options.connectTimeoutMs} ms (timeout)`) : connectError(error, this.#options, this.safeUrl);
+      const explained =
+        error.message === 'connack timeout'
+          ? new Error(`mqtt: no answer from broker ${this.safeUrl} within ${this.#options.connectTimeoutMs} ms (timeout)`)
+          : connectError(error, this.#options, this.safeUrl);
       if (!this.#everConnected && this.#closing === undefined && isConfigurationFault(error)) {
         this.#failFatally(explained);
         return;

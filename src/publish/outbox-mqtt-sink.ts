@@ -54,10 +54,7 @@ export class OutboxMqttSink implements Sink {
    * in the outbox is sent first, before this flight's results.
    */
   static open(mqtt: MqttLink, options: OutboxMqttSinkOptions, logger: Logger): OutboxMqttSink {
-    const outbox = SqliteOutbox.open(
-      { path: options.outbox.path, maxMessages: options.outbox.maxMessages, maxAgeS: options.outbox.maxAgeS },
-      logger,
-    );
+    const outbox = SqliteOutbox.open({ path: options.outbox.path, maxMessages: options.outbox.maxMessages, maxAgeS: options.outbox.maxAgeS }, logger);
     let forwarder: OutboxForwarder;
     try {
       forwarder = new OutboxForwarder(
@@ -141,7 +138,11 @@ export class OutboxMqttSink implements Sink {
       } else if (check.verdict === 'swallowed') {
         this.#logger.error(account, `mqtt outbox sink closed: ${account.acknowledged} result(s) acknowledged, but ${check.detail}`);
       } else if (drained) this.#logger.info(account, `mqtt outbox sink closed: every result acknowledged by the broker${caveat}`);
-      else this.#logger.warn({ ...account, drainTimeoutMs: this.#drainTimeoutMs }, 'mqtt outbox sink closed with results still queued; they go out on the next start');
+      else
+        this.#logger.warn(
+          { ...account, drainTimeoutMs: this.#drainTimeoutMs },
+          'mqtt outbox sink closed with results still queued; they go out on the next start',
+        );
     })();
     return this.#closing;
   }

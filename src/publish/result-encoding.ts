@@ -16,16 +16,14 @@ export function encodeResult(result: Result): string {
 
 export function seqOf(result: unknown): string {
   const seq = (result as { seq?: unknown } | null | undefined)?.seq;
-  return typeof seq === 'number' ? String(seq) : JSON.stringify(seq) ?? 'undefined';
+  return typeof seq === 'number' ? String(seq) : (JSON.stringify(seq) ?? 'undefined');
 }
 
 /** `top[0].score: Too big: expected number to be <=1` for each issue; the path is what the producer has to fix. */
 function formatIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => {
-      const path = issue.path
-        .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
-        .join('');
+      const path = issue.path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
       return `${path === '' ? '(root)' : path}: ${issue.message}`;
     })
     .join('; ');

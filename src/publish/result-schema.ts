@@ -12,7 +12,6 @@ export type { TopClass } from '../vision/top-k.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
-
 export const ResultSchema = z.strictObject({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   droneId: z.string().min(1),

@@ -125,10 +125,7 @@ export class SqliteOutbox {
           'payload TEXT NOT NULL, enqueued_at_ms INTEGER NOT NULL)',
       );
     } catch (error) {
-      throw new Error(
-        `outbox: cannot open ${path} (${describe(error)}); check that its folder is writable or set sinks.mqtt.outbox.path`,
-        { cause: error },
-      );
+      throw new Error(`outbox: cannot open ${path} (${describe(error)}); check that its folder is writable or set sinks.mqtt.outbox.path`, { cause: error });
     }
     const outbox = new SqliteOutbox(db, path, options, logger);
     const stats = outbox.stats();
@@ -208,7 +205,10 @@ export class SqliteOutbox {
     const cutoff = this.#now() - this.#options.maxAgeS * 1000;
     const oldest = this.#oldest.get();
     if (oldest === undefined || oldest.enqueued_at_ms >= cutoff) return;
-    const ids = this.#idsOlderThan.all(cutoff).map((r) => r.id).filter((id) => !this.#inflight.has(id));
+    const ids = this.#idsOlderThan
+      .all(cutoff)
+      .map((r) => r.id)
+      .filter((id) => !this.#inflight.has(id));
     const dropped = this.#db.transaction(() => this.#deleteIds(ids))();
     this.#depth -= dropped;
     this.#droppedAge += dropped;
@@ -255,7 +255,10 @@ export class SqliteOutbox {
         // Oldest first: on a long outage the newest results describe where the drone is now.
         if (over > 0) {
           // Rows in flight are skipped: they are the client's to resend, and will be delivered or come back to us.
-          const ids = this.#oldestIds.all(over + this.#inflight.size).map((r) => r.id).filter((id) => !this.#inflight.has(id));
+          const ids = this.#oldestIds
+            .all(over + this.#inflight.size)
+            .map((r) => r.id)
+            .filter((id) => !this.#inflight.has(id));
           droppedFull = this.#deleteIds(ids.slice(0, over));
         }
       })();

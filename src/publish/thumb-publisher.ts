@@ -41,7 +41,6 @@ export class ThumbPublisher {
     });
   }
 
-
   private offer(frame: Frame): void {
     if (frame.seq % this.options.everyNth !== 0) return;
     if (frame.raw) {

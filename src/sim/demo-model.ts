@@ -50,14 +50,22 @@ export interface DemoModel {
 function demoRecipe(options: DemoModelOptions) {
   return {
     version: DEMO_MODEL_VERSION,
-    flight: { seed: options.flightSeed, widthM: options.widthM ?? 300, heightM: options.heightM ?? 200, altAglM: options.altAglM ?? 30, speedMps: options.speedMps ?? 5 },
+    flight: {
+      seed: options.flightSeed,
+      widthM: options.widthM ?? 300,
+      heightM: options.heightM ?? 200,
+      altAglM: options.altAglM ?? 30,
+      speedMps: options.speedMps ?? 5,
+    },
     head: { l2: options.l2 ?? DEFAULT_HEAD_L2, holdout: options.holdout ?? DEFAULT_HOLDOUT, seed: 1, preprocess: 'fast' as const },
   };
 }
 
 /** The cache key: sha256 (hex) of the recipe and the backbone's content (a regenerated or replaced backbone gives a new key). */
 export function demoModelKey(options: DemoModelOptions, backboneSha256: string): string {
-  return createHash('sha256').update(JSON.stringify({ ...demoRecipe(options), backboneSha256 })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ ...demoRecipe(options), backboneSha256 }))
+    .digest('hex');
 }
 
 /** Path of the demo model for `options` (after its backbone exists), building it only when no valid copy is cached. */

@@ -72,11 +72,7 @@ interface Leg {
 type Vec3 = [number, number, number];
 
 function rotate(m: ReturnType<typeof rotationNedFromBody>, v: Vec3): Vec3 {
-  return [
-    m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
-    m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
-    m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2],
-  ];
+  return [m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2], m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]];
 }
 
 /** The lawnmower: east-west survey lines spaced for the side overlap, joined by short transfers. */
@@ -232,7 +228,9 @@ export async function simulateFlight(options: SimulateOptions): Promise<Simulate
           groundColour(field, g.eastM, g.northM, pixels, (row * FRAME_WIDTH_PX + c) * 3);
         }
       }
-      const jpeg = await sharp(pixels, { raw: { width: FRAME_WIDTH_PX, height: FRAME_HEIGHT_PX, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+      const jpeg = await sharp(pixels, { raw: { width: FRAME_WIDTH_PX, height: FRAME_HEIGHT_PX, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toBuffer();
       const centreLocal = ground(0, 0);
       const zone = zoneAt(field, centreLocal.eastM, centreLocal.northM);
       let same = 0;

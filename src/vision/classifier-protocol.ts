@@ -10,8 +10,7 @@ export interface WorkerInit {
 
 export type WorkerRequest =
   // uint8: the crop's RGB bytes for a model whose input was fused (`fieldeye model fuse-input`).
-  | { type: 'run'; id: number; input: ArrayBuffer; dtype: 'float32' | 'uint8'; dims: number[] }
-  | { type: 'close' };
+  { type: 'run'; id: number; input: ArrayBuffer; dtype: 'float32' | 'uint8'; dims: number[] } | { type: 'close' };
 
 export type WorkerReply =
   | { type: 'ready'; loadMs: number; inputNames: string[]; outputNames: string[] }

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
     }
     void (async () => {
       try {
-        const input = req.dtype === 'uint8' ? new ort.Tensor('uint8', new Uint8Array(req.input), req.dims) : new ort.Tensor('float32', new Float32Array(req.input), req.dims);
+        const input =
+          req.dtype === 'uint8'
+            ? new ort.Tensor('uint8', new Uint8Array(req.input), req.dims)
+            : new ort.Tensor('float32', new Float32Array(req.input), req.dims);
         const t0 = performance.now();
         const out = await session.run({ [init.inputName]: input });
         const inferenceMs = performance.now() - t0;

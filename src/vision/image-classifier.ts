@@ -54,10 +54,7 @@ export class ImageClassifier {
   }
 
   /** Starts the worker with the model's bytes (they are transferred, not copied: the model stays usable for its card). */
-  static async open(
-    model: LoadedModel,
-    options: { mode: PreprocessMode; intraOpThreads: number; maxImageMegapixels?: number },
-  ): Promise<ImageClassifier> {
+  static async open(model: LoadedModel, options: { mode: PreprocessMode; intraOpThreads: number; maxImageMegapixels?: number }): Promise<ImageClassifier> {
     const classifier = await Classifier.create({
       modelBytes: model.bytes,
       inputName: model.card.input.name,

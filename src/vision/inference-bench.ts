@@ -54,7 +54,11 @@ async function benchOne(path: string, threads: number, input: Float32Array, o: I
     // A fused-input model (`fieldeye model fuse-input`) takes RGB bytes; any bytes time the same, so map the float input onto them.
     const tensor =
       model.card.input.dtype === 'uint8'
-        ? new ort.Tensor('uint8', Uint8Array.from(input, (v) => Math.min(255, Math.max(0, Math.round((v + 2) * 64)))), [1, 224, 224, 3])
+        ? new ort.Tensor(
+            'uint8',
+            Uint8Array.from(input, (v) => Math.min(255, Math.max(0, Math.round((v + 2) * 64)))),
+            [1, 224, 224, 3],
+          )
         : new ort.Tensor('float32', input, [1, 3, 224, 224]);
     const feeds = { [model.card.input.name]: tensor };
     for (let i = 0; i < o.warmupRuns; i++) await session.run(feeds);
@@ -89,7 +93,12 @@ async function benchOne(path: string, threads: number, input: Float32Array, o: I
 export async function benchInference(options: InferenceBenchOptions): Promise<InferenceBenchRow[]> {
   let input: Float32Array;
   if (options.frame) {
-    const pre = await preprocessImage(await readFile(options.frame), { mode: 'fast', resizeShorterPx: 256, cropPx: 224, norm: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } });
+    const pre = await preprocessImage(await readFile(options.frame), {
+      mode: 'fast',
+      resizeShorterPx: 256,
+      cropPx: 224,
+      norm: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    });
     input = pre.input;
   } else {
     input = new Float32Array(3 * 224 * 224);
@@ -112,7 +121,9 @@ export function formatInferenceTable(rows: readonly InferenceBenchRow[], label: 
     const base = rows.find((b) => b.precision === 'fp32' && b.threads === r.threads);
     const speedup = base ? `${f(base.p50Ms / r.p50Ms)}x` : '-';
     const precision = r.activations ? `${r.precision} (${r.activations === 'int8' ? 'S8S8' : 'U8S8'})` : r.precision;
-    lines.push(`| ${label(r.model)} | ${precision} | ${r.threads} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${f(r.fps, 1)} | ${f(r.gmacPerS, 0)} | ${speedup} |`);
+    lines.push(
+      `| ${label(r.model)} | ${precision} | ${r.threads} | ${f(r.p50Ms)} | ${f(r.p90Ms)} | ${f(r.p99Ms)} | ${f(r.fps, 1)} | ${f(r.gmacPerS, 0)} | ${speedup} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -128,7 +139,9 @@ export function formatPrecisionVerdicts(rows: readonly InferenceBenchRow[]): str
     const int8 = rows.filter((r) => r.precision === 'int8' && r.threads === threads).sort((a, b) => a.p50Ms - b.p50Ms)[0];
     if (!fp32 || !int8) continue;
     const pick = int8.p50Ms < fp32.p50Ms ? 'int8' : 'fp32';
-    lines.push(`- precision auto, ${threads} thread${threads > 1 ? 's' : ''}: **${pick}** (FP32 p50 ${fp32.p50Ms.toFixed(2)} ms, int8 p50 ${int8.p50Ms.toFixed(2)} ms: int8 is ${(fp32.p50Ms / int8.p50Ms).toFixed(2)}x FP32's speed)`);
+    lines.push(
+      `- precision auto, ${threads} thread${threads > 1 ? 's' : ''}: **${pick}** (FP32 p50 ${fp32.p50Ms.toFixed(2)} ms, int8 p50 ${int8.p50Ms.toFixed(2)} ms: int8 is ${(fp32.p50Ms / int8.p50Ms).toFixed(2)}x FP32's speed)`,
+    );
   }
   return lines.join('\n');
 }

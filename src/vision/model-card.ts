@@ -54,10 +54,12 @@ export const ModelInputSchema = z
     if (input.dtype === 'float32' && input.layout !== 'NCHW') issue(['layout'], 'a float32 input must be NCHW');
     if (input.dtype === 'uint8' && input.layout !== 'NHWC') issue(['layout'], 'a uint8 input must be NHWC (RGB bytes, as cropped)');
     const channelAxis = input.layout === 'NCHW' ? 1 : 3;
-    if (input.shape[channelAxis] !== 3) issue(['shape', channelAxis], `expected 3 (RGB) channels at axis ${channelAxis} of a ${input.layout} shape, received ${input.shape[channelAxis]}`);
+    if (input.shape[channelAxis] !== 3)
+      issue(['shape', channelAxis], `expected 3 (RGB) channels at axis ${channelAxis} of a ${input.layout} shape, received ${input.shape[channelAxis]}`);
     if (input.dtype === 'uint8') {
       if (!input.normalisedInGraph) issue(['normalisedInGraph'], 'required for a uint8 input: the mean/std the graph applies');
-      if (input.mean.some((m) => m !== 0) || input.std.some((v) => v !== 1)) issue(['mean'], 'a uint8 input is normalised in the graph: mean must be [0, 0, 0] and std [1, 1, 1]');
+      if (input.mean.some((m) => m !== 0) || input.std.some((v) => v !== 1))
+        issue(['mean'], 'a uint8 input is normalised in the graph: mean must be [0, 0, 0] and std [1, 1, 1]');
     } else if (input.normalisedInGraph) {
       issue(['normalisedInGraph'], 'only a uint8 input is normalised in the graph');
     }

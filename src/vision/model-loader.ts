@@ -44,7 +44,17 @@ export interface LoadModelOptions {
 
 export const IMAGENET_LABELS_FILE = 'imagenet-labels.txt';
 
-const QUANTIZED_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'QLinearConv', 'QLinearMatMul', 'QLinearAdd', 'QLinearGlobalAveragePool', 'ConvInteger', 'MatMulInteger', 'DynamicQuantizeLinear']);
+const QUANTIZED_OPS = new Set([
+  'QuantizeLinear',
+  'DequantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
+  'QLinearAdd',
+  'QLinearGlobalAveragePool',
+  'ConvInteger',
+  'MatMulInteger',
+  'DynamicQuantizeLinear',
+]);
 
 export function bundledModelsDir(): string {
   return path.join(packageRoot(), 'models');
@@ -148,14 +158,27 @@ export async function loadModel(modelPath: string, options: LoadModelOptions = {
   }
   const empty = labels.findIndex((l) => l.trim() === '');
   if (empty >= 0) {
-    throw new ModelLoadError(`labels file ${labelsPath}: line ${empty + 1} is empty; every class needs a name, one per line`, modelPath, hasCard ? cardPath : null);
+    throw new ModelLoadError(
+      `labels file ${labelsPath}: line ${empty + 1} is empty; every class needs a name, one per line`,
+      modelPath,
+      hasCard ? cardPath : null,
+    );
   }
   if (card.input.shape[0] === -1 && typeof graph.input.shape?.[0] === 'number') {
-    warnings.push(`model ${modelPath}: the card declares a dynamic batch but the graph's input "${graph.input.name}" has a fixed batch of ${graph.input.shape[0]}`);
+    warnings.push(
+      `model ${modelPath}: the card declares a dynamic batch but the graph's input "${graph.input.name}" has a fixed batch of ${graph.input.shape[0]}`,
+    );
   }
 
   options.logger?.debug(
-    { model: modelPath, card: hasCard ? cardPath : null, sha256, precision: card.precision, classes: labels.length, ms: Math.round(performance.now() - started) },
+    {
+      model: modelPath,
+      card: hasCard ? cardPath : null,
+      sha256,
+      precision: card.precision,
+      classes: labels.length,
+      ms: Math.round(performance.now() - started),
+    },
     'model loaded',
   );
   return { path: modelPath, cardPath: hasCard ? cardPath : null, bytes, card, labels, sha256, warnings };
@@ -259,7 +282,9 @@ function checkCardAgainstGraph(
   const cardShape = card.input.shape;
   const mismatch =
     shape !== null &&
-    (shape.length !== 4 || [1, 2, 3].some((i) => typeof shape[i] === 'number' && shape[i] !== cardShape[i]) || (typeof shape[0] === 'number' && cardShape[0] !== -1 && shape[0] !== cardShape[0]));
+    (shape.length !== 4 ||
+      [1, 2, 3].some((i) => typeof shape[i] === 'number' && shape[i] !== cardShape[i]) ||
+      (typeof shape[0] === 'number' && cardShape[0] !== -1 && shape[0] !== cardShape[0]));
   if (mismatch) {
     fail(
       `model ${modelPath}: input "${input.name}" is ${fmtShape(shape)} in the graph, but the card ${cardPath} says ${fmtShape(cardShape)} (${card.input.layout === 'NCHW' ? 'N, C, H, W' : 'N, H, W, C'}); fix input.shape in the card or use the model the card was written for`,
@@ -274,10 +299,14 @@ function checkCardAgainstGraph(
   }
   const classes = outputClasses(output);
   if (classes !== null && classes !== card.output.size) {
-    fail(`model ${modelPath}: output "${output.name}" has ${classes} classes in the graph, but the card ${cardPath} says output.size ${card.output.size}; fix output.size in the card`);
+    fail(
+      `model ${modelPath}: output "${output.name}" has ${classes} classes in the graph, but the card ${cardPath} says output.size ${card.output.size}; fix output.size in the card`,
+    );
   }
   if (card.precision === 'fp32' && quantOps.length > 0) {
-    fail(`model ${modelPath} contains quantized operators (${quantOps.join(', ')}), but the card ${cardPath} says precision "fp32"; set precision to "int8" in the card`);
+    fail(
+      `model ${modelPath} contains quantized operators (${quantOps.join(', ')}), but the card ${cardPath} says precision "fp32"; set precision to "int8" in the card`,
+    );
   }
   if (card.precision === 'int8' && quantOps.length === 0) {
     fail(`model ${modelPath} has no quantized operators, but the card ${cardPath} says precision "int8"; set precision to "fp32" or load the quantized model`);
@@ -285,7 +314,9 @@ function checkCardAgainstGraph(
 }
 
 function resolveLabelsFile(card: ModelCard, cardPath: string, modelPath: string, modelsDir: string): string {
-  const candidates = path.isAbsolute(card.labelsFile) ? [card.labelsFile] : [path.join(path.dirname(cardPath), card.labelsFile), path.join(modelsDir, card.labelsFile)];
+  const candidates = path.isAbsolute(card.labelsFile)
+    ? [card.labelsFile]
+    : [path.join(path.dirname(cardPath), card.labelsFile), path.join(modelsDir, card.labelsFile)];
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     throw new ModelLoadError(

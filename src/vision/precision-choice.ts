@@ -61,7 +61,12 @@ export function precisionCacheKey(machine: MachineInfo, threads: number, fp32Sha
 
 /** Median batch-1 latency of a model in the pipeline's own inference worker, after warm-up, over at least `seconds`. */
 export async function timeVariant(model: LoadedModel, threads: number, seconds: number): Promise<number> {
-  const classifier = await Classifier.create({ modelBytes: model.bytes, inputName: model.card.input.name, outputName: model.card.output.name, intraOpThreads: threads });
+  const classifier = await Classifier.create({
+    modelBytes: model.bytes,
+    inputName: model.card.input.name,
+    outputName: model.card.output.name,
+    intraOpThreads: threads,
+  });
   try {
     // Batch 1, whatever the card says about a dynamic batch axis.
     const dims = [1, ...model.card.input.shape.slice(1)];
@@ -110,8 +115,16 @@ export async function choosePrecision(o: ChoosePrecisionOptions): Promise<Precis
   const entries = readCache(o.cachePath, o.logger);
   const cached = entries[key];
   if (cached && (cached.precision === 'fp32' || cached.precision === 'int8')) {
-    const choice: PrecisionChoice = { precision: cached.precision, reason: 'cached', timing: { fp32P50Ms: cached.fp32P50Ms, int8P50Ms: cached.int8P50Ms }, key };
-    o.logger.info({ ...choice.timing, precision: choice.precision, measuredAt: cached.measuredAt, key }, 'precision auto: using the choice measured earlier on this CPU');
+    const choice: PrecisionChoice = {
+      precision: cached.precision,
+      reason: 'cached',
+      timing: { fp32P50Ms: cached.fp32P50Ms, int8P50Ms: cached.int8P50Ms },
+      key,
+    };
+    o.logger.info(
+      { ...choice.timing, precision: choice.precision, measuredAt: cached.measuredAt, key },
+      'precision auto: using the choice measured earlier on this CPU',
+    );
     return choice;
   }
   const measure = o.measure ?? timeVariant;
@@ -127,6 +140,9 @@ export async function choosePrecision(o: ChoosePrecisionOptions): Promise<Precis
     // Not fatal: the choice holds for this run, and the next start measures again.
     o.logger.warn({ path: o.cachePath, err: (err as Error).message }, 'precision auto: could not save the choice; the next start will measure again');
   }
-  o.logger.info({ fp32P50Ms, int8P50Ms, precision }, `precision auto: ${precision} is faster here (FP32 ${fp32P50Ms.toFixed(1)} ms, int8 ${int8P50Ms.toFixed(1)} ms per frame)`);
+  o.logger.info(
+    { fp32P50Ms, int8P50Ms, precision },
+    `precision auto: ${precision} is faster here (FP32 ${fp32P50Ms.toFixed(1)} ms, int8 ${int8P50Ms.toFixed(1)} ms per frame)`,
+  );
   return { precision, reason: 'measured', timing: { fp32P50Ms, int8P50Ms }, key };
 }

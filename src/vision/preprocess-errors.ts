@@ -75,7 +75,7 @@ export class ImageTooLargeError extends ImageDecodeError {
     readonly limitPixels: number,
   ) {
     super(
-      `image too large to decode: ${widthPx}x${heightPx} = ${(widthPx * heightPx / 1e6).toFixed(1)} MP exceeds the limit of ` +
+      `image too large to decode: ${widthPx}x${heightPx} = ${((widthPx * heightPx) / 1e6).toFixed(1)} MP exceeds the limit of ` +
         `${(limitPixels / 1e6).toFixed(1)} MP (model.maxImageMegapixels); send smaller frames, or raise the limit if this ` +
         'is a real camera frame and the memory allows it',
     );

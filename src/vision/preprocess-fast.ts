@@ -72,7 +72,9 @@ async function resizeAndCrop(img: Sharp, src: { width: number; height: number },
       .raw()
       .toBuffer(RAW_OUTPUT);
     if (info.channels !== 3 || info.width < g.cropLeft + g.cropPx || info.height < g.cropTop + g.cropPx) {
-      throw new Error(`fast preprocess: affine enlargement gave ${info.width}x${info.height}x${info.channels}, expected ${g.resizedWidth}x${g.resizedHeight}x3`);
+      throw new Error(
+        `fast preprocess: affine enlargement gave ${info.width}x${info.height}x${info.channels}, expected ${g.resizedWidth}x${g.resizedHeight}x3`,
+      );
     }
     return cropRgb(data, info.width, g);
   }

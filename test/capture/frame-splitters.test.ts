@@ -54,7 +54,9 @@ beforeAll(async () => {
     const w = 40 + 8 * i;
     const px = Buffer.alloc(w * 32 * 3);
     for (let k = 0; k < px.length; k++) px[k] = rng.int(256);
-    return sharp(px, { raw: { width: w, height: 32, channels: 3 } }).jpeg(options).toBuffer();
+    return sharp(px, { raw: { width: w, height: 32, channels: 3 } })
+      .jpeg(options)
+      .toBuffer();
   };
   const thumb = await make(9, { quality: 50 });
   jpegs = [

@@ -19,7 +19,9 @@ async function collect(source: ImagesFrameSource) {
 describe('ImagesFrameSource', () => {
   it('delivers frames in EXIF capture order with contiguous seq, whatever the file names', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fieldeye-images-'));
-    const files = readdirSync(FLIGHT).filter((f) => f.endsWith('.jpg')).sort();
+    const files = readdirSync(FLIGHT)
+      .filter((f) => f.endsWith('.jpg'))
+      .sort();
     // Reverse the names so name order and capture order disagree.
     files.forEach((f, i) => copyFileSync(join(FLIGHT, f), join(dir, `img-${String(files.length - i).padStart(3, '0')}.jpg`)));
     const frames = await collect(await ImagesFrameSource.open(dir, silentLogger));

@@ -57,7 +57,12 @@ describe('RpicamFrameSource with a stand-in rpicam-vid', () => {
   });
 
   it('yuv420, stride wider than width: whole frames in order, raw layout attached, sensor timestamps', async () => {
-    const { source } = await openStandin(yuvDir, 'normal', { codec: 'yuv420', widthPx: 448, heightPx: 256, strideBytes: 512, framerateFps: 30 }, { maxFrames: 7 });
+    const { source } = await openStandin(
+      yuvDir,
+      'normal',
+      { codec: 'yuv420', widthPx: 448, heightPx: 256, strideBytes: 512, framerateFps: 30 },
+      { maxFrames: 7 },
+    );
     const frames = await take(source, 7);
     await source.close();
     expect(frames.map((f) => f.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
@@ -76,8 +81,19 @@ describe('RpicamFrameSource with a stand-in rpicam-vid', () => {
     const tuning = join(work, 'my tuning $(touch pwned).json');
     const source = await RpicamFrameSource.open({
       config: rpicam({
-        codec: 'mjpeg', widthPx: 640, heightPx: 480, framerateFps: 25, cameraIndex: 1, shutterUs: 8000, gain: 2.5,
-        awb: 'daylight', denoise: 'cdn_fast', hflip: true, vflip: true, rotationDeg: 180, tuningFile: tuning,
+        codec: 'mjpeg',
+        widthPx: 640,
+        heightPx: 480,
+        framerateFps: 25,
+        cameraIndex: 1,
+        shutterUs: 8000,
+        gain: 2.5,
+        awb: 'daylight',
+        denoise: 'cdn_fast',
+        hflip: true,
+        vflip: true,
+        rotationDeg: 180,
+        tuningFile: tuning,
       }),
       logger: silentLogger,
       env: standin.env,
@@ -139,7 +155,12 @@ describe('RpicamFrameSource with a stand-in rpicam-vid', () => {
   });
 
   it('a camera lost mid-flight raises the health flag and is retried at the slow pace, without throwing', async () => {
-    const { standin, source } = await openStandin(jpegDir, 'crash-after:1,no-camera,no-camera,normal', { codec: 'mjpeg', framerateFps: 30, restartMinMs: 10, restartMaxMs: 300 });
+    const { standin, source } = await openStandin(jpegDir, 'crash-after:1,no-camera,no-camera,normal', {
+      codec: 'mjpeg',
+      framerateFps: 30,
+      restartMinMs: 10,
+      restartMaxMs: 300,
+    });
     const seen = new Set<string>();
     // Sampled, not timed: the missing state lasts two slow retries (2 x restartMaxMs), far longer than 10 ms.
     const sampler = setInterval(() => {

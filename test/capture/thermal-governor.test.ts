@@ -13,7 +13,10 @@ import { parseThrottled, type ThrottleFlags } from '../../src/platform/thermal.j
 function fakeSysfs(): { root: string; setC(c: number): void } {
   const root = mkdtempSync(join(tmpdir(), 'fieldeye-thermal-'));
   // A non-SoC zone first, so the reader has to pick cpu-thermal by type.
-  for (const [zone, type] of [['thermal_zone0', 'wifi'], ['thermal_zone1', 'cpu-thermal']] as const) {
+  for (const [zone, type] of [
+    ['thermal_zone0', 'wifi'],
+    ['thermal_zone1', 'cpu-thermal'],
+  ] as const) {
     mkdirSync(join(root, zone));
     writeFileSync(join(root, zone, 'type'), `${type}\n`);
     writeFileSync(join(root, zone, 'temp'), '30000\n');

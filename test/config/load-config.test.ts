@@ -51,9 +51,7 @@ describe('config errors name the key path, the expectation and what was received
     expect(problemsOf({ model: { topK: 0 } })).toEqual(['model.topK: expected an integer between 1 and 20, received 0']);
   });
   it('wrong type', () => {
-    expect(problemsOf({ model: { intraOpThreads: 'two' } })).toEqual([
-      'model.intraOpThreads: expected an integer between 0 and 64, received "two"',
-    ]);
+    expect(problemsOf({ model: { intraOpThreads: 'two' } })).toEqual(['model.intraOpThreads: expected an integer between 0 and 64, received "two"']);
   });
   it('unknown key, with the allowed keys listed', () => {
     expect(problemsOf({ sinks: { mqtt: { passwrd: 'x' } } })).toEqual([
@@ -64,9 +62,7 @@ describe('config errors name the key path, the expectation and what was received
     expect(problemsOf({ camera: {} })[0]).toMatch(/^camera: unknown key; allowed keys here: droneId, flightId, log, source/);
   });
   it('enum value', () => {
-    expect(problemsOf({ model: { preprocess: 'slow' } })).toEqual([
-      'model.preprocess: expected one of "fast", "exact", received "slow"',
-    ]);
+    expect(problemsOf({ model: { preprocess: 'slow' } })).toEqual(['model.preprocess: expected one of "fast", "exact", received "slow"']);
   });
   it('unknown source type', () => {
     expect(problemsOf({ source: { type: 'webcam' } })).toEqual(['source.type: expected a source type: "images", "rpicam", received "webcam"']);

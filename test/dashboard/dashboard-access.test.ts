@@ -148,7 +148,8 @@ describe('fieldeye dashboard with a password in the broker URL', () => {
     for (const deadline = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 100))) {
       state = (await rawGet(dashboard.url, '/api/state')).text;
       if ((JSON.parse(state) as Snapshot).broker.state === 'up') break;
-      if (Date.now() > deadline) throw new Error(`the dashboard never subscribed through the authenticating broker; state: ${state}\nbroker log: ${secured.log()}`);
+      if (Date.now() > deadline)
+        throw new Error(`the dashboard never subscribed through the authenticating broker; state: ${state}\nbroker log: ${secured.log()}`);
     }
     const events = await firstEvent(dashboard.url);
 

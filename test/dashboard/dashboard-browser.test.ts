@@ -175,7 +175,11 @@ describe('fieldeye dashboard with a replayed flight', () => {
     await expect.poll(async () => (await legendAndMarkers(page)).legend.reduce((n, row) => n + row.count, 0), POLL).toBe(resultsA.length);
     const { legend, markers } = await legendAndMarkers(page);
     expect(new Map(legend.map((row) => [row.label, row.count]))).toEqual(expected);
-    for (const row of legend) expect(markers.filter((m) => m === row.colour), row.label).toHaveLength(row.count);
+    for (const row of legend)
+      expect(
+        markers.filter((m) => m === row.colour),
+        row.label,
+      ).toHaveLength(row.count);
 
     // Markers are drawn in arrival order: the first is seq 0, which has a thumbnail (every 2nd frame).
     await page.locator('path.fe-marker').first().click();
@@ -190,7 +194,9 @@ describe('fieldeye dashboard with a replayed flight', () => {
       expect(Number(await rows.nth(i).getAttribute('data-score'))).toBeCloseTo(first.top[i]!.score, 12);
     }
     expect(await popup.locator('.fe-popup-time').textContent()).toContain(first.capturedAt.replace('T', ' ').replace('Z', ' UTC'));
-    expect(await popup.locator('.fe-popup-quality').textContent()).toMatch(/^3D fix · HDOP [\d.]+ · \d+ satellites · fix \d+ ms from capture · [\d.]+ m above ground · from recording$/);
+    expect(await popup.locator('.fe-popup-quality').textContent()).toMatch(
+      /^3D fix · HDOP [\d.]+ · \d+ satellites · fix \d+ ms from capture · [\d.]+ m above ground · from recording$/,
+    );
     await expect.poll(() => page.evaluate(POPUP_THUMB_WIDTH), POLL).toBe(96);
 
     const panel = page.locator('[data-drone="simulator"]');
@@ -296,7 +302,10 @@ describe('fieldeye dashboard with a replayed flight', () => {
     const { page } = await openDashboard();
     const panel = page.locator('[data-drone="simulator"]');
     // Real time: the replay stays connected for the whole flight unless it is killed.
-    const drone = spawn(process.execPath, [CLI, 'replay', flightB, '--publish', '--config', droneConfig('b'), '--speed', '1'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const drone = spawn(process.execPath, [CLI, 'replay', flightB, '--publish', '--config', droneConfig('b'), '--speed', '1'], {
+      cwd: REPO_ROOT,
+      stdio: 'ignore',
+    });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => drone.once('exit', (_code, signal) => resolve(signal)));
     try {
       await expect.poll(() => panel.locator('[data-field="flight"] .fe-row-value').textContent(), POLL).toBe('sim-seed-6');
@@ -324,7 +333,9 @@ describe('fieldeye dashboard with a replayed flight', () => {
 
     const error = page.locator('#fe-try-result .fe-error');
     await page.setInputFiles('#fe-try-input', { name: 'field-notes.txt', mimeType: 'text/plain', buffer: Buffer.from('rows 4-9 look dry\n') });
-    await expect.poll(() => error.textContent(), POLL).toMatch(/^field-notes\.txt: this file is not an image \(it was sent as text\/plain\); drop a JPEG, PNG, WebP or TIFF photo$/);
+    await expect
+      .poll(() => error.textContent(), POLL)
+      .toMatch(/^field-notes\.txt: this file is not an image \(it was sent as text\/plain\); drop a JPEG, PNG, WebP or TIFF photo$/);
     await page.setInputFiles('#fe-try-input', { name: 'fake.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('%PDF-1.4 not a photo at all') });
     await expect.poll(() => error.textContent(), POLL).toMatch(/^fake\.jpg: this file is not an image \(27 bytes of something else\)/);
     expect(problems.errors.filter((e) => !e.includes('status of 415'))).toEqual([]);
@@ -332,13 +343,25 @@ describe('fieldeye dashboard with a replayed flight', () => {
 
   it('refuses an upload over the size limit, whether announced or streamed, and a cross-site one', async () => {
     const url = `${dashboard.url}api/classify`;
-    const declared = await httpStatus(url, { method: 'POST', headers: { 'content-type': 'image/jpeg', 'content-length': 21 * 1048576 }, body: Buffer.alloc(1024) });
+    const declared = await httpStatus(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', 'content-length': 21 * 1048576 },
+      body: Buffer.alloc(1024),
+    });
     expect(declared.status).toBe(413);
     expect(JSON.parse(declared.text)).toEqual({ error: 'the photo is 21.0 MiB; at most 20 MiB are accepted (dashboard.uploadMaxMb)' });
     const chunk = Buffer.alloc(1048576, 0xff);
-    const streamed = await httpStatus(url, { method: 'POST', headers: { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' }, body: Array.from({ length: 21 }, () => chunk) });
+    const streamed = await httpStatus(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', 'transfer-encoding': 'chunked' },
+      body: Array.from({ length: 21 }, () => chunk),
+    });
     expect(streamed.status).toBe(413);
-    const crossSite = await httpStatus(url, { method: 'POST', headers: { 'content-type': 'image/jpeg', origin: 'http://evil.example' }, body: Buffer.alloc(10) });
+    const crossSite = await httpStatus(url, {
+      method: 'POST',
+      headers: { 'content-type': 'image/jpeg', origin: 'http://evil.example' },
+      body: Buffer.alloc(10),
+    });
     expect(crossSite.status).toBe(403);
     const rebound = await httpStatus(`${dashboard.url}api/state`, { headers: { host: 'evil.example' } });
     expect(rebound.status).toBe(403);
@@ -359,7 +382,9 @@ describe('fieldeye dashboard access token and offline map tiles', () => {
       expect(res.status, path).toBe(401);
       expect(res.text).toMatch(/access token required/);
     }
-    expect((await httpStatus(`${guarded.url}api/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(4) })).status).toBe(401);
+    expect((await httpStatus(`${guarded.url}api/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: Buffer.alloc(4) })).status).toBe(
+      401,
+    );
     expect((await httpStatus(`${guarded.url}api/state`, { headers: { authorization: 'Bearer field-day-7' } })).status).toBe(200);
     const login = await httpStatus(`${guarded.url}?token=field-day-7`);
     expect(login.status).toBe(303);
@@ -376,12 +401,15 @@ describe('fieldeye dashboard access token and offline map tiles', () => {
     await page.locator('[data-drone="simulator"] .fe-status[data-status="offline"]').waitFor();
   });
 
-  it('--embedded-broker: a drone on the same machine publishes to the dashboard\'s own broker', async () => {
+  it("--embedded-broker: a drone on the same machine publishes to the dashboard's own broker", async () => {
     const port = await freeLoopbackPort();
     const embedded = await startDashboardCli(['--embedded-broker'], { FIELDEYE__sinks__mqtt__embeddedBrokerPort: String(port) });
     try {
       const config = join(work, 'embedded.yaml');
-      writeFileSync(config, `log: { level: warn }\nsinks: { mqtt: { url: "mqtt://127.0.0.1:${port}", protocolVersion: 4, outbox: { path: ${join(work, 'embedded-outbox.sqlite')} } } }\n`);
+      writeFileSync(
+        config,
+        `log: { level: warn }\nsinks: { mqtt: { url: "mqtt://127.0.0.1:${port}", protocolVersion: 4, outbox: { path: ${join(work, 'embedded-outbox.sqlite')} } } }\n`,
+      );
       const replay = await runCli(['replay', flightB, '--publish', '--config', config, '--speed', 'max', '--max-frames', '3']);
       expect(replay.code, replay.stderr).toBe(0);
       await expect
@@ -397,8 +425,16 @@ describe('fieldeye dashboard access token and offline map tiles', () => {
 
   it('draws a local tile folder under the results when one is given', async () => {
     const tiles = join(work, 'tiles');
-    const png = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#c8d8b0' } }).png().toBuffer();
-    for (const [z, x, y] of [[0, 0, 0], [1, 0, 0], [1, 0, 1], [1, 1, 0], [1, 1, 1]] as const) {
+    const png = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#c8d8b0' } })
+      .png()
+      .toBuffer();
+    for (const [z, x, y] of [
+      [0, 0, 0],
+      [1, 0, 0],
+      [1, 0, 1],
+      [1, 1, 0],
+      [1, 1, 1],
+    ] as const) {
       mkdirSync(join(tiles, String(z), String(x)), { recursive: true });
       writeFileSync(join(tiles, String(z), String(x), `${y}.png`), png);
     }

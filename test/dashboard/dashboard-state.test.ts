@@ -95,7 +95,14 @@ describe('DashboardState', () => {
   it('switches flight on a new flight document, and ignores an older flight that still drains afterwards', () => {
     const { s, events } = state();
     s.ingest(resultTopic, json(sampleResult(0)));
-    const flight = { schemaVersion: 1, droneId: 'drone-test', flightId: 'new-flight', startedAt: '2013-06-04T14:00:00.000Z', configSha256: 'b'.repeat(64), software: { name: 'fieldeye', version: '0.1.0' } };
+    const flight = {
+      schemaVersion: 1,
+      droneId: 'drone-test',
+      flightId: 'new-flight',
+      startedAt: '2013-06-04T14:00:00.000Z',
+      configSha256: 'b'.repeat(64),
+      software: { name: 'fieldeye', version: '0.1.0' },
+    };
     const model = { name: 'm', architecture: 'resnet18', sha256: 'a'.repeat(64), precision: 'int8', inputShape: [1, 3, 224, 224], classes: 1000 };
     s.ingest('fieldeye/v1/drone-test/flight', json({ ...flight, model }));
     expect(events.some((e) => e.type === 'flight-reset' && e.flightId === 'new-flight')).toBe(true);

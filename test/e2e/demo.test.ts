@@ -112,108 +112,119 @@ afterAll(async () => {
 });
 
 describe('fieldeye demo', () => {
-  it('first start: builds the model and the survey, flies it to the dashboard, scores it against the truth and writes a GeoJSON map', async () => {
-    const demo = startDemo(['--exit', '--speed', 'max']);
-    const url = await demo.url;
-    // The page is up while the model is built: subscribe now and keep everything the dashboard pushes.
-    const events = collectEvents(url);
-    const code = await demo.exited;
-    const stdout = demo.stdout();
-    expect(code, demo.stderr()).toBe(0);
-    expect(demo.stderr()).toMatch(/demo model: built .*demo-head-[0-9a-f]{16}\.onnx/);
-    expect(demo.stderr()).toMatch(/survey flight: simulated field seed 202/);
+  it(
+    'first start: builds the model and the survey, flies it to the dashboard, scores it against the truth and writes a GeoJSON map',
+    async () => {
+      const demo = startDemo(['--exit', '--speed', 'max']);
+      const url = await demo.url;
+      // The page is up while the model is built: subscribe now and keep everything the dashboard pushes.
+      const events = collectEvents(url);
+      const code = await demo.exited;
+      const stdout = demo.stdout();
+      expect(code, demo.stderr()).toBe(0);
+      expect(demo.stderr()).toMatch(/demo model: built .*demo-head-[0-9a-f]{16}\.onnx/);
+      expect(demo.stderr()).toMatch(/survey flight: simulated field seed 202/);
 
-    const flight = await surveyFlight();
-    const truth = truthOf(flight);
-    const frames = flight.frames.length;
-    expect(frames).toBeGreaterThan(50);
-    expect(new Set(truth.values())).toEqual(new Set(FIELD_ZONES));
+      const flight = await surveyFlight();
+      const truth = truthOf(flight);
+      const frames = flight.frames.length;
+      expect(frames).toBeGreaterThan(50);
+      expect(new Set(truth.values())).toEqual(new Set(FIELD_ZONES));
 
-    // The printed accuracy is the one the results file gives against the simulator's truth.
-    const resultsPath = /^results \(JSON lines\): (.+)$/m.exec(stdout)?.[1];
-    expect(resultsPath, stdout).toBeDefined();
-    const results = await readResults(resultsPath!);
-    expect(results.problems).toEqual([]);
-    expect(results.items.map((r) => r.frame.name).sort()).toEqual([...truth.keys()].sort());
-    const correct = results.items.filter((r) => r.top[0]?.label === truth.get(r.frame.name)).length;
-    const line = /^accuracy (\d+\.\d) % \((\d+) of (\d+) frames\) against the simulator's ground truth/m.exec(stdout);
-    expect(line, stdout).not.toBeNull();
-    expect(Number(line![2])).toBe(correct);
-    expect(Number(line![3])).toBe(frames);
-    expect(Number(line![1])).toBeCloseTo((100 * correct) / frames, 1);
-    expect(correct / frames).toBeGreaterThanOrEqual(0.9);
-    // One line per class, with its frame count from the truth.
-    for (const zone of FIELD_ZONES) {
-      const count = [...truth.values()].filter((z) => z === zone).length;
-      expect(stdout).toMatch(new RegExp(`^\\s+${zone}\\s+${count}\\s+\\d+\\.\\d %\\s+\\d+\\.\\d %$`, 'm'));
-    }
-
-    // The field map: one point per frame, at its result's class, plus its footprint.
-    const mapPath = /^field map \(GeoJSON, \d+ features.*\): (.+)$/m.exec(stdout)?.[1];
-    expect(mapPath, stdout).toBeDefined();
-    const map = JSON.parse(await readFile(mapPath!, 'utf8')) as { type: string; features: Array<{ geometry: { type: string }; properties: { kind: string; frame: string; class: string } }> };
-    expect(map.type).toBe('FeatureCollection');
-    const points = map.features.filter((f) => f.properties.kind === 'point');
-    expect(points).toHaveLength(frames);
-    const byFrame = new Map(results.items.map((r) => [r.frame.name, r.top[0]?.label]));
-    for (const p of points) {
-      expect(p.geometry.type).toBe('Point');
-      expect(p.properties.class).toBe(byFrame.get(p.properties.frame));
-    }
-    expect(map.features.filter((f) => f.properties.kind === 'footprint' && f.geometry.type === 'Polygon')).toHaveLength(frames);
-
-    // The dashboard got every result over MQTT and pushed it to the page; the stream ended when the demo exited.
-    const seen = new Map<number, string | undefined>();
-    for (const [event, data] of await events) {
-      if (event === 'snapshot') for (const d of (data as Snapshot).drones) for (const r of d.results) seen.set(r.seq, r.top[0]?.label);
-      if (event === 'result') {
-        const e = data as { droneId: string; result: { seq: number; top: Array<{ label: string }> } };
-        expect(e.droneId).toBe(flight.manifest.droneId);
-        seen.set(e.result.seq, e.result.top[0]?.label);
+      // The printed accuracy is the one the results file gives against the simulator's truth.
+      const resultsPath = /^results \(JSON lines\): (.+)$/m.exec(stdout)?.[1];
+      expect(resultsPath, stdout).toBeDefined();
+      const results = await readResults(resultsPath!);
+      expect(results.problems).toEqual([]);
+      expect(results.items.map((r) => r.frame.name).sort()).toEqual([...truth.keys()].sort());
+      const correct = results.items.filter((r) => r.top[0]?.label === truth.get(r.frame.name)).length;
+      const line = /^accuracy (\d+\.\d) % \((\d+) of (\d+) frames\) against the simulator's ground truth/m.exec(stdout);
+      expect(line, stdout).not.toBeNull();
+      expect(Number(line![2])).toBe(correct);
+      expect(Number(line![3])).toBe(frames);
+      expect(Number(line![1])).toBeCloseTo((100 * correct) / frames, 1);
+      expect(correct / frames).toBeGreaterThanOrEqual(0.9);
+      // One line per class, with its frame count from the truth.
+      for (const zone of FIELD_ZONES) {
+        const count = [...truth.values()].filter((z) => z === zone).length;
+        expect(stdout).toMatch(new RegExp(`^\\s+${zone}\\s+${count}\\s+\\d+\\.\\d %\\s+\\d+\\.\\d %$`, 'm'));
       }
-    }
-    expect(seen.size).toBe(frames);
-    for (const r of results.items) expect(seen.get(r.seq), `seq ${r.seq}`).toBe(r.top[0]?.label);
-  }, LONG);
 
-  it('second start reuses the cached model and flight, and keeps the dashboard serving with the results until SIGTERM', async () => {
-    const model = (await readdir(cache)).find((f) => /^demo-head-[0-9a-f]{16}\.onnx$/.test(f));
-    expect(model).toBeDefined();
-    const flight = await surveyFlight();
-    const before = { model: (await stat(join(cache, model!))).mtimeMs, flight: (await stat(join(flight.dir, 'flight.json'))).mtimeMs };
+      // The field map: one point per frame, at its result's class, plus its footprint.
+      const mapPath = /^field map \(GeoJSON, \d+ features.*\): (.+)$/m.exec(stdout)?.[1];
+      expect(mapPath, stdout).toBeDefined();
+      const map = JSON.parse(await readFile(mapPath!, 'utf8')) as {
+        type: string;
+        features: Array<{ geometry: { type: string }; properties: { kind: string; frame: string; class: string } }>;
+      };
+      expect(map.type).toBe('FeatureCollection');
+      const points = map.features.filter((f) => f.properties.kind === 'point');
+      expect(points).toHaveLength(frames);
+      const byFrame = new Map(results.items.map((r) => [r.frame.name, r.top[0]?.label]));
+      for (const p of points) {
+        expect(p.geometry.type).toBe('Point');
+        expect(p.properties.class).toBe(byFrame.get(p.properties.frame));
+      }
+      expect(map.features.filter((f) => f.properties.kind === 'footprint' && f.geometry.type === 'Polygon')).toHaveLength(frames);
 
-    const demo = startDemo(['--speed', 'max']);
-    const url = await demo.url;
-    await demo.printed(/^fieldeye demo: the dashboard keeps serving at .*; press Ctrl-C \(or send SIGTERM\) to stop$/m);
-    expect(demo.stderr()).toMatch(/demo model: reused the cached .*demo-head-[0-9a-f]{16}\.onnx/);
-    expect(demo.stderr()).toMatch(/survey flight: reused the cached /);
-    expect(demo.stderr()).not.toMatch(/demo model: built|simulating the training flight/);
-    expect((await stat(join(cache, model!))).mtimeMs).toBe(before.model);
-    expect((await stat(join(flight.dir, 'flight.json'))).mtimeMs).toBe(before.flight);
+      // The dashboard got every result over MQTT and pushed it to the page; the stream ended when the demo exited.
+      const seen = new Map<number, string | undefined>();
+      for (const [event, data] of await events) {
+        if (event === 'snapshot') for (const d of (data as Snapshot).drones) for (const r of d.results) seen.set(r.seq, r.top[0]?.label);
+        if (event === 'result') {
+          const e = data as { droneId: string; result: { seq: number; top: Array<{ label: string }> } };
+          expect(e.droneId).toBe(flight.manifest.droneId);
+          seen.set(e.result.seq, e.result.top[0]?.label);
+        }
+      }
+      expect(seen.size).toBe(frames);
+      for (const r of results.items) expect(seen.get(r.seq), `seq ${r.seq}`).toBe(r.top[0]?.label);
+    },
+    LONG,
+  );
 
-    // After the summary the page still has the whole flight (results reach the dashboard through the broker).
-    const results = (await readResults(join(cache, 'demo-results.jsonl'))).items;
-    expect(results).toHaveLength(flight.frames.length);
-    let state: Snapshot | undefined;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      state = (await (await fetch(`${url}api/state`)).json()) as Snapshot;
-      if (state.drones[0]?.drone.results === results.length) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(state!.drones).toHaveLength(1);
-    const drone = state!.drones[0]!;
-    expect(drone.drone.droneId).toBe(flight.manifest.droneId);
-    expect(drone.drone.flightId).toBe(flight.manifest.flightId);
-    expect(drone.drone.results).toBe(results.length);
-    const counts = new Map<string, number>();
-    for (const r of results as Result[]) counts.set(r.top[0]!.label, (counts.get(r.top[0]!.label) ?? 0) + 1);
-    expect(new Map(drone.drone.counts.map((c) => [c.label, c.count]))).toEqual(counts);
+  it(
+    'second start reuses the cached model and flight, and keeps the dashboard serving with the results until SIGTERM',
+    async () => {
+      const model = (await readdir(cache)).find((f) => /^demo-head-[0-9a-f]{16}\.onnx$/.test(f));
+      expect(model).toBeDefined();
+      const flight = await surveyFlight();
+      const before = { model: (await stat(join(cache, model!))).mtimeMs, flight: (await stat(join(flight.dir, 'flight.json'))).mtimeMs };
 
-    demo.kill('SIGTERM');
-    expect(await demo.exited, demo.stderr()).toBe(0);
-    expect(demo.stdout()).toMatch(/^fieldeye demo: stopped$/m);
-    // Nothing of a build is left behind.
-    expect((await readdir(cache)).filter((f) => f.startsWith('.demo-work') || f.includes('.tmp-'))).toEqual([]);
-    expect(existsSync(join(cache, 'demo-field-map.geojson'))).toBe(true);
-  }, LONG);
+      const demo = startDemo(['--speed', 'max']);
+      const url = await demo.url;
+      await demo.printed(/^fieldeye demo: the dashboard keeps serving at .*; press Ctrl-C \(or send SIGTERM\) to stop$/m);
+      expect(demo.stderr()).toMatch(/demo model: reused the cached .*demo-head-[0-9a-f]{16}\.onnx/);
+      expect(demo.stderr()).toMatch(/survey flight: reused the cached /);
+      expect(demo.stderr()).not.toMatch(/demo model: built|simulating the training flight/);
+      expect((await stat(join(cache, model!))).mtimeMs).toBe(before.model);
+      expect((await stat(join(flight.dir, 'flight.json'))).mtimeMs).toBe(before.flight);
+
+      // After the summary the page still has the whole flight (results reach the dashboard through the broker).
+      const results = (await readResults(join(cache, 'demo-results.jsonl'))).items;
+      expect(results).toHaveLength(flight.frames.length);
+      let state: Snapshot | undefined;
+      for (let attempt = 0; attempt < 50; attempt++) {
+        state = (await (await fetch(`${url}api/state`)).json()) as Snapshot;
+        if (state.drones[0]?.drone.results === results.length) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state!.drones).toHaveLength(1);
+      const drone = state!.drones[0]!;
+      expect(drone.drone.droneId).toBe(flight.manifest.droneId);
+      expect(drone.drone.flightId).toBe(flight.manifest.flightId);
+      expect(drone.drone.results).toBe(results.length);
+      const counts = new Map<string, number>();
+      for (const r of results as Result[]) counts.set(r.top[0]!.label, (counts.get(r.top[0]!.label) ?? 0) + 1);
+      expect(new Map(drone.drone.counts.map((c) => [c.label, c.count]))).toEqual(counts);
+
+      demo.kill('SIGTERM');
+      expect(await demo.exited, demo.stderr()).toBe(0);
+      expect(demo.stdout()).toMatch(/^fieldeye demo: stopped$/m);
+      // Nothing of a build is left behind.
+      expect((await readdir(cache)).filter((f) => f.startsWith('.demo-work') || f.includes('.tmp-'))).toEqual([]);
+      expect(existsSync(join(cache, 'demo-field-map.geojson'))).toBe(true);
+    },
+    LONG,
+  );
 });

@@ -24,12 +24,19 @@ function writeResults(name: string, results: Result[]): string {
   return path;
 }
 
-const readLines = (path: string): Result[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+const readLines = (path: string): Result[] =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => ResultSchema.parse(JSON.parse(l)));
 
 describe('fieldeye diff', () => {
   it('passes identical sets, fails a model change and a geotag shift above the limits', async () => {
     const config = join(work, 'run.yaml');
-    writeFileSync(config, ['log: { level: warn }', 'flightId: diff-1', `source: { type: images, dir: ${FLIGHT} }`, 'sinks: { mqtt: { enabled: false } }'].join('\n'));
+    writeFileSync(
+      config,
+      ['log: { level: warn }', 'flightId: diff-1', `source: { type: images, dir: ${FLIGHT} }`, 'sinks: { mqtt: { enabled: false } }'].join('\n'),
+    );
     const a = join(work, 'seed1.jsonl');
     const b = join(work, 'seed2.jsonl');
     expect((await runCli(['run', '--config', config, '--out', a])).code).toBe(0);
@@ -42,7 +49,13 @@ describe('fieldeye diff', () => {
     // Two differently seeded models: their top-1 classes differ on (nearly) every frame.
     const models = await runCli(['diff', a, b, '--json']);
     expect(models.code, models.stderr).toBe(2);
-    const report = JSON.parse(models.stdout) as { matched: number; agreement: number; top1Changes: unknown[]; overLimit: string[]; geotagDrift: { maxM: number } };
+    const report = JSON.parse(models.stdout) as {
+      matched: number;
+      agreement: number;
+      top1Changes: unknown[];
+      overLimit: string[];
+      geotagDrift: { maxM: number };
+    };
     expect(report.matched).toBe(12);
     expect(report.top1Changes.length).toBeGreaterThan(0);
     expect(report.agreement).toBeCloseTo(1 - report.top1Changes.length / 12, 12);
@@ -67,7 +80,10 @@ describe('fieldeye export', () => {
   const origin = { latDeg: 41.0349, lonDeg: -83.3052 };
   const at = (n: number, e: number) => offsetLatLon(origin, n, e);
   const ring = [at(-5, -5), at(-5, 5), at(5, 5), at(5, -5), at(-5, -5)].map((p) => [p.lonDeg, p.latDeg] as [number, number]);
-  const top = (label: string, index: number) => [{ index, label, score: 0.75 }, { index: 99, label: 'other', score: 0.1 }];
+  const top = (label: string, index: number) => [
+    { index, label, score: 0.75 },
+    { index: 99, label: 'other', score: 0.1 },
+  ];
   const place = (seq: number, n: number, e: number, label: string, index: number, extra: Partial<Result> = {}) => {
     const base = sampleResult(seq);
     return sampleResult(seq, { position: { ...base.position!, ...at(n, e) }, top: top(label, index), ...extra });
@@ -130,7 +146,11 @@ describe('fieldeye export', () => {
       expect(run.code, run.stderr).toBe(0);
       const { count, features } = gdal(out);
       expect(count, format).toBe(2);
-      const cells = features.map((f) => ({ majority: f.properties['majority'], frames: Number(f.properties['frames']), counts: jsonValue(f.properties['counts']) }));
+      const cells = features.map((f) => ({
+        majority: f.properties['majority'],
+        frames: Number(f.properties['frames']),
+        counts: jsonValue(f.properties['counts']),
+      }));
       expect(cells).toEqual([
         { majority: 'crop', frames: 3, counts: { crop: 2, 'weeds, broadleaf': 1 } },
         { majority: 'water', frames: 2, counts: { water: 2 } },

@@ -183,15 +183,18 @@ describe('a flight whose broker is not up yet (real Mosquitto, stand-in camera)'
       expect((await first.exited).signal).toBe('SIGKILL');
 
       // What the killed run had committed: delivered already, or still in the outbox.
-      const leftA = outboxRows(outbox).filter((r) => r.flight_id === 'ledger-a').map((r) => r.seq);
+      const leftA = outboxRows(outbox)
+        .filter((r) => r.flight_id === 'ledger-a')
+        .map((r) => r.seq);
       const committedA = new Set([...seqsOf(resultsOf(subscriber.messages), 'ledger-a'), ...leftA]);
       const producedA = Math.max(...committedA) + 1;
 
       const second = start(['run', '--config', camera('ledger-b'), '--max-frames', '20'], env);
       const { code } = await second.exited;
       expect(code, second.output()).toBe(0);
-      await until('flight a complete and flight b', () =>
-        seqsOf(resultsOf(subscriber.messages), 'ledger-a').length >= producedA && seqsOf(resultsOf(subscriber.messages), 'ledger-b').length >= 20,
+      await until(
+        'flight a complete and flight b',
+        () => seqsOf(resultsOf(subscriber.messages), 'ledger-a').length >= producedA && seqsOf(resultsOf(subscriber.messages), 'ledger-b').length >= 20,
       ).catch(() => undefined);
 
       const results = resultsOf(subscriber.messages);
@@ -201,7 +204,9 @@ describe('a flight whose broker is not up yet (real Mosquitto, stand-in camera)'
       expect(account['stillQueued']).toBe(0);
       expect(account['dropped']).toBe(0);
       expect(account['carriedOver']).toBe(leftA.length);
-      expect(account['carriedOver']! + account['queuedThisRun']!).toBe(account['acknowledged']! + account['refused']! + account['dropped']! + account['stillQueued']!);
+      expect(account['carriedOver']! + account['queuedThisRun']!).toBe(
+        account['acknowledged']! + account['refused']! + account['dropped']! + account['stillQueued']!,
+      );
       expect(outboxRows(outbox)).toEqual([]);
       // The ledger for the closing note: one scripted run.
       const ledger = {
@@ -249,7 +254,9 @@ describe('a flight whose broker is not up yet (real Mosquitto, stand-in camera)'
       const { code } = await run.exited;
       expect(code, run.output()).toBe(0);
       const account = closingAccount(run.output());
-      await until('what was acknowledged', () => seqsOf(resultsOf(subscriber.messages), 'full-flight').length >= account['acknowledged']!, 20_000).catch(() => undefined);
+      await until('what was acknowledged', () => seqsOf(resultsOf(subscriber.messages), 'full-flight').length >= account['acknowledged']!, 20_000).catch(
+        () => undefined,
+      );
       const arrived = seqsOf(resultsOf(subscriber.messages), 'full-flight');
       expect(account['queuedThisRun']).toBe(40);
       expect(account['acknowledged']! + account['dropped']! + account['stillQueued']! + account['refused']!).toBe(40);
@@ -332,7 +339,12 @@ describe('brokers that refuse or swallow, and credentials (password file and ACL
 
   it('credentials the broker refuses when it first answers: a configuration error, exit 78, named once, without the password', async () => {
     const url = secured.url.replace('mqtt://', 'mqtt://drone5:not-the-password@');
-    const file = config('badpass.yaml', ['droneId: badpass', `source: { type: images, dir: ${framesDir} }`, 'position: { type: none }', ...mqttLines(url, join(work, 'badpass.sqlite'))]);
+    const file = config('badpass.yaml', [
+      'droneId: badpass',
+      `source: { type: images, dir: ${framesDir} }`,
+      'position: { type: none }',
+      ...mqttLines(url, join(work, 'badpass.sqlite')),
+    ]);
     const run = start(['run', '--config', file]);
     const { code } = await run.exited;
     const out = run.output();

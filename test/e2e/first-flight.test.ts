@@ -80,7 +80,10 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
 
     // The JSON-lines file holds the same results.
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => ResultSchema.parse(JSON.parse(l)));
     expect(lines.map((r) => [r.seq, r.top[0]?.index])).toEqual(parsed.map((r) => [r.seq, r.top[0]?.index]));
 
     // Status: online while flying, retained offline at the end.
@@ -141,6 +144,8 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
     const run = await runCli(['run', '--config', config]);
     // EX_CONFIG: systemd does not restart a service whose configuration is wrong.
     expect(run.code).toBe(78);
-    expect(run.stderr).toBe(`fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, maxImageMegapixels, topK, intraOpThreads, int8Path, precision, precisionTimingS, precisionCachePath\n`);
+    expect(run.stderr).toBe(
+      `fieldeye: config ${config}: 1 problem:\n  model.topk: unknown key; allowed keys here: path, synthSeed, preprocess, maxImageMegapixels, topK, intraOpThreads, int8Path, precision, precisionTimingS, precisionCachePath\n`,
+    );
   });
 });

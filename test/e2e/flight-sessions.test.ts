@@ -43,9 +43,20 @@ describe('fieldeye run with MAVLink arming', () => {
       });
       const report = await sender.done;
       // The vehicle is silent now: health reports the link down (linkTimeoutMs 3000); then a graceful stop (SIGTERM, as systemd does).
-      await until('a health report with the MAVLink link down', () => run.health().some((h) => h.position?.link === 'down' && Date.parse(h.at) > report.phases[0]!.atMs), 20_000);
+      await until(
+        'a health report with the MAVLink link down',
+        () => run.health().some((h) => h.position?.link === 'down' && Date.parse(h.at) > report.phases[0]!.atMs),
+        20_000,
+      );
       expect(await run.stop(), run.output().slice(-3000)).toBe(0);
-      await until('the final flight document', () => collector.messages.filter((m) => m.topic.endsWith('/flight')).some((m) => (JSON.parse(m.text) as Flight).flightId === 'survey-2-landed' && (JSON.parse(m.text) as Flight).endedAt != null), 15_000);
+      await until(
+        'the final flight document',
+        () =>
+          collector.messages
+            .filter((m) => m.topic.endsWith('/flight'))
+            .some((m) => (JSON.parse(m.text) as Flight).flightId === 'survey-2-landed' && (JSON.parse(m.text) as Flight).endedAt != null),
+        15_000,
+      );
       const all = run.results();
 
       // Flights in order, each with its own seq from 0, contiguous (one result per delivered frame).
@@ -137,7 +148,10 @@ describe('fieldeye run with MAVLink arming', () => {
         const manifest = FlightManifestSchema.parse(JSON.parse(readFileSync(join(recordDir, id, 'flight.json'), 'utf8')));
         expect(manifest.flightId).toBe(id);
         expect(manifest.end?.reason, id).toBe(id === 'survey-2-landed' ? 'stopped' : 'next-flight');
-        const recorded = readFileSync(join(recordDir, id, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+        const recorded = readFileSync(join(recordDir, id, 'results.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => ResultSchema.parse(JSON.parse(l)));
         expect(recorded.every((r) => r.flightId === id)).toBe(true);
         expect(recorded.length).toBe(new Set(all.filter((r) => r.flightId === id).map((r) => r.seq)).size);
         // The stop comes while the next frame is already taken from the camera: it is recorded, but gets no result.

@@ -26,7 +26,18 @@ interface Tags {
 function exiftool(dir: string): Map<string, Tags> {
   const json = execFileSync(
     'exiftool',
-    ['-n', '-j', '-GPSLatitude', '-GPSLongitude', '-GPSAltitude', '-XMP-drone-dji:RelativeAltitude', '-FlightYawDegree', '-FlightPitchDegree', '-FlightRollDegree', dir],
+    [
+      '-n',
+      '-j',
+      '-GPSLatitude',
+      '-GPSLongitude',
+      '-GPSAltitude',
+      '-XMP-drone-dji:RelativeAltitude',
+      '-FlightYawDegree',
+      '-FlightPitchDegree',
+      '-FlightRollDegree',
+      dir,
+    ],
     { encoding: 'utf8' },
   );
   return new Map((JSON.parse(json) as Tags[]).map((t) => [t.SourceFile.split('/').at(-1) as string, t]));
@@ -79,7 +90,10 @@ describe('fieldeye import images + replay: photos that share a second', () => {
     const truth = exiftool(dir);
     const a = truth.get('brighton_beach_DJI_0024.JPG') as Tags;
     const b = truth.get('brighton_beach_DJI_0025.JPG') as Tags;
-    const apart = distanceM({ latDeg: a.GPSLatitude as number, lonDeg: a.GPSLongitude as number }, { latDeg: b.GPSLatitude as number, lonDeg: b.GPSLongitude as number });
+    const apart = distanceM(
+      { latDeg: a.GPSLatitude as number, lonDeg: a.GPSLongitude as number },
+      { latDeg: b.GPSLatitude as number, lonDeg: b.GPSLongitude as number },
+    );
     expect(apart).toBeGreaterThan(10);
     expect(results.get('brighton_beach_DJI_0024.JPG')?.capturedAt).toBe('2016-06-23T16:32:43.000Z');
     expect(results.get('brighton_beach_DJI_0025.JPG')?.capturedAt).toBe('2016-06-23T16:32:43.000Z');
@@ -111,7 +125,10 @@ describe('fieldeye import images + replay: photos that share a second', () => {
     const truth = exiftool(PHOTOS);
     for (const f of flight.frames) {
       const t = truth.get(f.name) as Tags;
-      expect(f.source['geotag'], f.name).toMatchObject({ latDeg: expect.closeTo(t.GPSLatitude as number, 9), lonDeg: expect.closeTo(t.GPSLongitude as number, 9) });
+      expect(f.source['geotag'], f.name).toMatchObject({
+        latDeg: expect.closeTo(t.GPSLatitude as number, 9),
+        lonDeg: expect.closeTo(t.GPSLongitude as number, 9),
+      });
     }
   });
 });

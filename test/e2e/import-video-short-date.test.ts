@@ -15,8 +15,22 @@ describe('fieldeye import video with an early Mavic Pro SRT', () => {
     const video = join(work, 'DJI_0001.MP4');
     // The container says another day (a camera clock never set): only the SRT can time this flight right.
     execFileSync('ffmpeg', [
-      '-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '4', '-pix_fmt', 'yuv420p', '-c:v', 'mpeg4',
-      '-metadata', 'creation_time=2017-01-01T00:00:00Z', video,
+      '-nostdin',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=10',
+      '-t',
+      '4',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'mpeg4',
+      '-metadata',
+      'creation_time=2017-01-01T00:00:00Z',
+      video,
     ]);
     const out = join(work, 'flight');
     const run = await runCli(['import', 'video', video, '--srt', SRT, '--out', out, '--fps', '2', '--flight-id', 'mavic-pro-1']);

@@ -38,7 +38,24 @@ interface ExiftoolTags {
 }
 
 function exiftool(dir: string): Map<string, ExiftoolTags> {
-  const json = execFileSync('exiftool', ['-n', '-j', '-GPSLatitude', '-GPSLongitude', '-GPSAltitude', '-GPSAltitudeRef', '-XMP-drone-dji:RelativeAltitude', '-XMP-sensefly:Height', '-GimbalPitchDegree', '-GimbalYawDegree', '-FlightYawDegree', dir], { encoding: 'utf8' });
+  const json = execFileSync(
+    'exiftool',
+    [
+      '-n',
+      '-j',
+      '-GPSLatitude',
+      '-GPSLongitude',
+      '-GPSAltitude',
+      '-GPSAltitudeRef',
+      '-XMP-drone-dji:RelativeAltitude',
+      '-XMP-sensefly:Height',
+      '-GimbalPitchDegree',
+      '-GimbalYawDegree',
+      '-FlightYawDegree',
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
   return new Map((JSON.parse(json) as ExiftoolTags[]).map((t) => [t.SourceFile.split('/').at(-1) as string, t]));
 }
 
@@ -82,14 +99,33 @@ describe('fieldeye import images', () => {
     const names = await makeFrames(dir, 3);
     const tag = (name: string, args: string[]) => execFileSync('exiftool', ['-q', '-overwrite_original', ...args, join(dir, name)]);
     const common = ['-OffsetTimeOriginal=+00:00', '-GPSLatitudeRef=N', '-GPSLongitudeRef=W', '-GPSAltitudeRef=0'];
-    tag(names[0] as string, [...common, '-DateTimeOriginal=2024:05:01 10:00:00', '-GPSLatitude=47.5', '-GPSLongitude=8.25', '-GPSAltitude=512.3', '-XMP-drone-dji:RelativeAltitude=+61.20', '-XMP-drone-dji:GimbalPitchDegree=-90.0', '-XMP-drone-dji:GimbalYawDegree=12.5', '-XMP-drone-dji:GimbalRollDegree=0']);
+    tag(names[0] as string, [
+      ...common,
+      '-DateTimeOriginal=2024:05:01 10:00:00',
+      '-GPSLatitude=47.5',
+      '-GPSLongitude=8.25',
+      '-GPSAltitude=512.3',
+      '-XMP-drone-dji:RelativeAltitude=+61.20',
+      '-XMP-drone-dji:GimbalPitchDegree=-90.0',
+      '-XMP-drone-dji:GimbalYawDegree=12.5',
+      '-XMP-drone-dji:GimbalRollDegree=0',
+    ]);
     tag(names[1] as string, ['-OffsetTimeOriginal=+00:00', '-DateTimeOriginal=2024:05:01 10:00:02']);
-    tag(names[2] as string, [...common, '-DateTimeOriginal=2024:05:01 10:00:04', '-GPSLatitude=47.5001', '-GPSLongitude=8.2501', '-GPSAltitude=513.3', '-XMP-drone-dji:RelativeAltitude=+62.2']);
+    tag(names[2] as string, [
+      ...common,
+      '-DateTimeOriginal=2024:05:01 10:00:04',
+      '-GPSLatitude=47.5001',
+      '-GPSLongitude=8.2501',
+      '-GPSAltitude=513.3',
+      '-XMP-drone-dji:RelativeAltitude=+62.2',
+    ]);
     const out = join(work, 'tagged-flight');
     const report = await cli(['import', 'images', dir, '--out', out, '--flight-id', 'tagged-1']);
     expect(report).toContain('no position 2024-05-01T10:00:02.000Z .. 2024-05-01T10:00:02.000Z: 1 samples, photo has no EXIF GPS position');
     const flight = await readFlight(out);
-    expect(flight.manifest.noFixPeriods).toEqual([{ fromMs: Date.UTC(2024, 4, 1, 10, 0, 2), toMs: Date.UTC(2024, 4, 1, 10, 0, 2), samples: 1, why: 'photo has no EXIF GPS position' }]);
+    expect(flight.manifest.noFixPeriods).toEqual([
+      { fromMs: Date.UTC(2024, 4, 1, 10, 0, 2), toMs: Date.UTC(2024, 4, 1, 10, 0, 2), samples: 1, why: 'photo has no EXIF GPS position' },
+    ]);
     const fixes = fixesByFrame(flight);
     // GPSLongitudeRef W: exiftool wrote a western longitude.
     expect(fixes.get(names[0] as string)?.fix).toEqual({ latDeg: 47.5, lonDeg: -8.25, altMslM: 512.3, altAglM: 61.2 });
@@ -110,10 +146,32 @@ describe('fieldeye import images', () => {
 describe('fieldeye import video', () => {
   it('decodes the video with ffmpeg, geotags frames from the SRT and reports the GPS dropout', async () => {
     const video = join(work, 'clip.mp4');
-    execFileSync('ffmpeg', ['-nostdin', '-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', '4', '-pix_fmt', 'yuv420p', '-c:v', 'mpeg4', video]);
+    execFileSync('ffmpeg', [
+      '-nostdin',
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=160x120:rate=10',
+      '-t',
+      '4',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:v',
+      'mpeg4',
+      video,
+    ]);
     // Mavic Pro style, 1 Hz; the third second has no GPS.
     const cue = (i: number, gps: string) =>
-      [`${i}`, `00:00:0${i - 1},000 --> 00:00:0${i},000`, `HOME(149.0251,-20.2532) 2017.08.05 14:11:${50 + i}`, `GPS(${gps},16) BAROMETER:${10 + i}.0`, 'ISO:100 Shutter:60 EV: Fnum:2.2', ''].join('\n');
+      [
+        `${i}`,
+        `00:00:0${i - 1},000 --> 00:00:0${i},000`,
+        `HOME(149.0251,-20.2532) 2017.08.05 14:11:${50 + i}`,
+        `GPS(${gps},16) BAROMETER:${10 + i}.0`,
+        'ISO:100 Shutter:60 EV: Fnum:2.2',
+        '',
+      ].join('\n');
     const srt = join(work, 'clip.SRT');
     writeFileSync(srt, [cue(1, '149.0250,-20.2530'), cue(2, '149.0252,-20.2530'), cue(3, 'N/A,N/A'), cue(4, '149.0256,-20.2530')].join('\n'));
     const out = join(work, 'video-flight');
@@ -134,7 +192,12 @@ describe('fieldeye import video', () => {
     expect(replayed[1]?.position?.altAglM).toBeCloseTo(11.5, 9);
     // Frames next to the dropout have no position, and say why; so does the one past the last cue's start
     // (further than position.track.maxExtrapolationMs from it).
-    expect(replayed.filter((r) => r.position === null).map((r) => r.frame.name)).toEqual(['clip-t0001500.jpg', 'clip-t0002000.jpg', 'clip-t0002500.jpg', 'clip-t0003500.jpg']);
+    expect(replayed.filter((r) => r.position === null).map((r) => r.frame.name)).toEqual([
+      'clip-t0001500.jpg',
+      'clip-t0002000.jpg',
+      'clip-t0002500.jpg',
+      'clip-t0003500.jpg',
+    ]);
     expect(replayed[4]?.positionReason).toMatch(/no GPS fix/);
     expect(replayed[7]?.positionReason).toMatch(/^stale/);
   });

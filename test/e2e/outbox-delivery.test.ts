@@ -182,10 +182,18 @@ describe('fieldeye run with the durable outbox against a real Mosquitto', () => 
       const { code } = await second.exited;
       expect(code, second.stdout()).toBe(0);
       expect(second.stdout()).toContain('outbox: opened with results left by an earlier run');
-      await until('flight a up to its last queued seq', () => {
-        const seqs = new Set(resultsOf(subscriber.messages).filter((r) => r.flightId === 'kill-flight-a').map((r) => r.seq));
-        return seqs.size >= reached + 1;
-      }, 30_000).catch(() => undefined);
+      await until(
+        'flight a up to its last queued seq',
+        () => {
+          const seqs = new Set(
+            resultsOf(subscriber.messages)
+              .filter((r) => r.flightId === 'kill-flight-a')
+              .map((r) => r.seq),
+          );
+          return seqs.size >= reached + 1;
+        },
+        30_000,
+      ).catch(() => undefined);
 
       const all = resultsOf(subscriber.messages);
       const flightA = new Set(all.filter((r) => r.flightId === 'kill-flight-a').map((r) => r.seq));

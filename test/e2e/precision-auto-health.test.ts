@@ -21,7 +21,19 @@ beforeAll(async () => {
   broker = await startMosquitto();
   fp32 = await ensureSynthModel(1, generatedModelsDir());
   int8 = join(work, 'int8.onnx');
-  const q = await runCli(['quantize', '--model', fp32, '--calibration', join(REPO_ROOT, 'test', 'fixtures', 'field-tiles', 'calibration'), '--frames', '4', '--activations', process.arch === 'x64' ? 'uint8' : 'int8', '--out', int8]);
+  const q = await runCli([
+    'quantize',
+    '--model',
+    fp32,
+    '--calibration',
+    join(REPO_ROOT, 'test', 'fixtures', 'field-tiles', 'calibration'),
+    '--frames',
+    '4',
+    '--activations',
+    process.arch === 'x64' ? 'uint8' : 'int8',
+    '--out',
+    int8,
+  ]);
   if (q.code !== 0) throw new Error(`quantize failed: ${q.stderr}`);
 }, 300_000);
 

@@ -92,7 +92,9 @@ describe('fieldeye preflight', () => {
     expect(byName['camera']?.status).toBe('ok');
     expect(byName['gps']?.detail).toMatch(/^gpsd: [23]D fix/);
     expect(byName['broker']?.status).toBe('ok');
-    expect(byName['broker']?.detail).toMatch(/^broker mqtt:\/\/127\.0\.0\.1:\d+ reachable: accepted an MQTT 5 connection as "fieldeye-drone-1-preflight"; the broker delivered a publish on fieldeye\/v1\/drone-1\/preflight\/check back to this client$/);
+    expect(byName['broker']?.detail).toMatch(
+      /^broker mqtt:\/\/127\.0\.0\.1:\d+ reachable: accepted an MQTT 5 connection as "fieldeye-drone-1-preflight"; the broker delivered a publish on fieldeye\/v1\/drone-1\/preflight\/check back to this client$/,
+    );
     expect(byName['model']?.detail).toMatch(/card and 1000 labels consistent/);
     expect(byName['temperature']?.detail).toMatch(/48\.0 °C/);
 
@@ -120,7 +122,9 @@ describe('fieldeye preflight', () => {
     await stopped.stop();
     const run = await preflight(writeConfig('no-broker', { brokerUrl: stopped.url, position: fixedPosition }));
     expect(failing(run.report), run.stderr).toEqual(['broker']);
-    expect(run.report.checks.find((c) => c.name === 'broker')?.detail).toMatch(/cannot reach broker mqtt:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); is it running\?/);
+    expect(run.report.checks.find((c) => c.name === 'broker')?.detail).toMatch(
+      /cannot reach broker mqtt:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\); is it running\?/,
+    );
     expect(run.code).toBe(1);
     expect(run.report.go).toBe(false);
   });

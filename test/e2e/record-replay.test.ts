@@ -19,7 +19,11 @@ beforeAll(() => {
 
 function config(name: string, lines: string[]): string {
   const file = join(work, `${name}.yaml`);
-  writeFileSync(file, ['log: { level: warn }', `flightId: ${name}`, `source: { type: images, dir: ${FLIGHT} }`, 'sinks: { mqtt: { enabled: false } }', ...lines].join('\n') + '\n');
+  writeFileSync(
+    file,
+    ['log: { level: warn }', `flightId: ${name}`, `source: { type: images, dir: ${FLIGHT} }`, 'sinks: { mqtt: { enabled: false } }', ...lines].join('\n') +
+      '\n',
+  );
   return file;
 }
 

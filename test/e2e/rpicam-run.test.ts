@@ -18,20 +18,16 @@ function flight(name: string, source: string, sinks = 'sinks: { mqtt: { enabled:
   const config = join(work, `${name}.yaml`);
   writeFileSync(
     config,
-    [
-      'droneId: cam-drone',
-      `flightId: ${name}`,
-      'log: { level: info }',
-      `source: ${source}`,
-      'position: { type: none }',
-      sinks,
-    ].join('\n') + '\n',
+    ['droneId: cam-drone', `flightId: ${name}`, 'log: { level: info }', `source: ${source}`, 'position: { type: none }', sinks].join('\n') + '\n',
   );
   return { config, out: join(work, `${name}.jsonl`) };
 }
 
 function results(out: string) {
-  return readFileSync(out, 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+  return readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => ResultSchema.parse(JSON.parse(l)));
 }
 
 beforeAll(() => {

@@ -71,7 +71,10 @@ describe('fieldeye run under systemd', () => {
     expect(code, stdout).toBe(0);
     expect(stdout).toMatch(/stopped by\s+\| signal \(graceful\)/);
 
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => ResultSchema.parse(JSON.parse(l)));
     expect(lines.length).toBeGreaterThanOrEqual(5);
     expect(lines.length).toBeLessThan(400);
     expect(lines.map((r) => r.seq)).toEqual(lines.map((_, i) => i));

@@ -55,7 +55,20 @@ describe('simulate, then replay', () => {
     const n = flight.frames.length;
     const out = join(work, 'looped.jsonl');
     const summaryPath = join(work, 'summary.json');
-    const replay = await runCli(['replay', dir, '--speed', 'max', '--loop', '3', '--max-frames', String(2 * n + 3), '--out', out, '--summary-json', summaryPath]);
+    const replay = await runCli([
+      'replay',
+      dir,
+      '--speed',
+      'max',
+      '--loop',
+      '3',
+      '--max-frames',
+      String(2 * n + 3),
+      '--out',
+      out,
+      '--summary-json',
+      summaryPath,
+    ]);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     const results = await readResults(out);
     expect(results.items.map((r) => r.seq)).toEqual(Array.from({ length: 2 * n + 3 }, (_, i) => i));

@@ -26,7 +26,7 @@ function healthReader(health: MqttCollector): (match: (h: Health) => boolean, ti
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const messages = await health.waitFor(seen + 1, deadline - Date.now());
-      for (; seen < messages.length; ) {
+      for (; seen < messages.length;) {
         const report = HealthSchema.parse(JSON.parse((messages[seen++] as { text: string }).text));
         if (match(report)) return report;
       }
@@ -40,7 +40,10 @@ beforeAll(async () => {
   mkdirSync(join(work, 'thermal', 'thermal_zone0'), { recursive: true });
   writeFileSync(join(work, 'thermal', 'thermal_zone0', 'type'), 'cpu-thermal\n');
   mkdirSync(join(work, 'bin'));
-  writeFileSync(join(work, 'bin', 'vcgencmd'), '#!/bin/sh\n# STAND-IN for the Raspberry Pi firmware tool: prints what the test wrote.\ncat "$(dirname "$0")/throttled.txt"\n');
+  writeFileSync(
+    join(work, 'bin', 'vcgencmd'),
+    '#!/bin/sh\n# STAND-IN for the Raspberry Pi firmware tool: prints what the test wrote.\ncat "$(dirname "$0")/throttled.txt"\n',
+  );
   chmodSync(join(work, 'bin', 'vcgencmd'), 0o755);
   broker = await startMosquitto();
 });
@@ -141,7 +144,16 @@ describe('thermal state in health', () => {
     for (const r of reports) {
       expect(r.cpuTempC).toBe(55.25);
       expect(r.thermal).toEqual({
-        firmware: { underVoltageNow: false, freqCappedNow: false, throttledNow: false, softTempLimitNow: false, underVoltageOccurred: false, freqCappedOccurred: false, throttledOccurred: false, softTempLimitOccurred: false },
+        firmware: {
+          underVoltageNow: false,
+          freqCappedNow: false,
+          throttledNow: false,
+          softTempLimitNow: false,
+          underVoltageOccurred: false,
+          freqCappedOccurred: false,
+          throttledOccurred: false,
+          softTempLimitOccurred: false,
+        },
         governor: null,
       });
     }

@@ -28,13 +28,33 @@ describe('DJI SRT dates', () => {
   it.each([
     ['Mavic Pro, early firmware', 'HOME(149.0251,-20.2532) 2017.8.5 14:11:51\nGPS(149.0251,-20.2533,16) BAROMETER:1.9', Date.UTC(2017, 7, 5, 14, 11, 51)],
     ['one-digit hour', 'HOME(149.0251,-20.2532) 2017.8.5 9:05:03\nGPS(149.0251,-20.2533,16) BAROMETER:1.9', Date.UTC(2017, 7, 5, 9, 5, 3)],
-    ['one-digit month, milliseconds after a comma', 'HOME(149.0251,-20.2532) 2017.8.5 14:11:51,250\nGPS(149.0251,-20.2533,16) BAROMETER:1.9', Date.UTC(2017, 7, 5, 14, 11, 51, 250)],
-    ['one-digit day, a trailing fraction', 'HOME(149.0251,-20.2532) 2017.12.5 14:11:51.5\nGPS(149.0251,-20.2533,16) BAROMETER:1.9', Date.UTC(2017, 11, 5, 14, 11, 51, 500)],
+    [
+      'one-digit month, milliseconds after a comma',
+      'HOME(149.0251,-20.2532) 2017.8.5 14:11:51,250\nGPS(149.0251,-20.2533,16) BAROMETER:1.9',
+      Date.UTC(2017, 7, 5, 14, 11, 51, 250),
+    ],
+    [
+      'one-digit day, a trailing fraction',
+      'HOME(149.0251,-20.2532) 2017.12.5 14:11:51.5\nGPS(149.0251,-20.2533,16) BAROMETER:1.9',
+      Date.UTC(2017, 11, 5, 14, 11, 51, 500),
+    ],
     ['Mavic Pro, later firmware', 'HOME(149.0251,-20.2532) 2017.08.05 14:11:51\nGPS(149.0251,-20.2533,16) BAROMETER:1.9', Date.UTC(2017, 7, 5, 14, 11, 51)],
     ['Matrice 300', '2022.06.21 16:06:17\nGPS(36.6146,-6.1120,0.0M) BAROMETER:0.3M', Date.UTC(2022, 5, 21, 16, 6, 17)],
-    ['Mavic 2 / Air 2 (ms, then µs)', '<font size="36">SrtCnt : 1, DiffTime : 33ms\n2018-09-13 10:32:43,123,456\n[iso : 100] [latitude: 41.42] [longitude: 2.23] [altitude: 117.0] </font>', Date.UTC(2018, 8, 13, 10, 32, 43, 123)],
-    ['Mavic 3', '<font size="28">FrameCnt: 1, DiffTime: 20ms\n2020-06-11 14:11:51.123\n[iso: 220] [latitude: 3.41531] [longitude: -3.37440] [rel_alt: -2.400 abs_alt: 0.401] </font>', Date.UTC(2020, 5, 11, 14, 11, 51, 123)],
-    ['[iso : ...] blocks, fraction in µs', '2019-01-06 12:34:56.789123\n[iso : 100] [shutter : 1/200.0] [latitude : 31.452] [longtitude : 74.399] [altitude: 213.9]', Date.UTC(2019, 0, 6, 12, 34, 56, 789)],
+    [
+      'Mavic 2 / Air 2 (ms, then µs)',
+      '<font size="36">SrtCnt : 1, DiffTime : 33ms\n2018-09-13 10:32:43,123,456\n[iso : 100] [latitude: 41.42] [longitude: 2.23] [altitude: 117.0] </font>',
+      Date.UTC(2018, 8, 13, 10, 32, 43, 123),
+    ],
+    [
+      'Mavic 3',
+      '<font size="28">FrameCnt: 1, DiffTime: 20ms\n2020-06-11 14:11:51.123\n[iso: 220] [latitude: 3.41531] [longitude: -3.37440] [rel_alt: -2.400 abs_alt: 0.401] </font>',
+      Date.UTC(2020, 5, 11, 14, 11, 51, 123),
+    ],
+    [
+      '[iso : ...] blocks, fraction in µs',
+      '2019-01-06 12:34:56.789123\n[iso : 100] [shutter : 1/200.0] [latitude : 31.452] [longtitude : 74.399] [altitude: 213.9]',
+      Date.UTC(2019, 0, 6, 12, 34, 56, 789),
+    ],
   ])('%s', (_what, body, dateMs) => {
     const { cues, problems } = cue(body);
     expect(problems).toEqual([]);

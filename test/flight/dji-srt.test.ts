@@ -29,7 +29,11 @@ const expected: Record<string, { cues: number; latDeg: number; lonDeg: number }>
 
 describe('parseDjiSrt on every real file', () => {
   it('covers every fixture file', () => {
-    expect(readdirSync(DIR).filter((f) => /\.srt$/i.test(f)).sort()).toEqual(Object.keys(expected).sort());
+    expect(
+      readdirSync(DIR)
+        .filter((f) => /\.srt$/i.test(f))
+        .sort(),
+    ).toEqual(Object.keys(expected).sort());
   });
 
   for (const [name, want] of Object.entries(expected)) {
@@ -56,7 +60,12 @@ describe('parseDjiSrt on every real file', () => {
     expect(parse('matrice_300.srt').cues[0]).toMatchObject({ latDeg: 36.6146, lonDeg: -6.112, altAglM: 0.3, dateMs: Date.UTC(2022, 5, 21, 16, 6, 17) });
     expect(parse('mavic_pro.SRT').cues[0]).toMatchObject({ startMs: 1000, latDeg: -20.2533, lonDeg: 149.0251, satellites: 16, altAglM: 1.9 });
     expect(parse('m2zoom_first200frames.SRT').cues[0]).toMatchObject({ lonDeg: 74.398751, altMslM: 213.983002, dateMs: Date.UTC(2020, 3, 2, 15, 19, 58, 720) });
-    expect(parse('MAVIC3_first200frames.srt').cues[1]).toMatchObject({ startMs: 20, altAglM: -2.4, altMslM: 0.401, dateMs: Date.UTC(2021, 11, 25, 12, 27, 52, 391) });
+    expect(parse('MAVIC3_first200frames.srt').cues[1]).toMatchObject({
+      startMs: 20,
+      altAglM: -2.4,
+      altMslM: 0.401,
+      dateMs: Date.UTC(2021, 11, 25, 12, 27, 52, 391),
+    });
     expect(parse('avata360_clip.SRT').cues[0]).toMatchObject({ altAglM: 5.4, altMslM: -124.744, gimbal: { yawDeg: -162.8, pitchDeg: 0, rollDeg: 0 } });
     expect(parse('mavic_mini.SRT').cues[0]).toMatchObject({ altAglM: 200.7, satellites: 17 });
   });

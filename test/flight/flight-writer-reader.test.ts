@@ -38,7 +38,8 @@ describe('FlightWriter + readFlight', () => {
   it('reads back frames in capture order, telemetry in time order, with the files byte-identical', async () => {
     const dir = join(tmp(), 'f');
     const w = await FlightWriter.create(dir, flight, { maxBytes: null });
-    const a = Buffer.from('frame-a'), b = Buffer.from('frame-b');
+    const a = Buffer.from('frame-a'),
+      b = Buffer.from('frame-b');
     w.writeFrame({ capturedAtMs: 2000, timeSource: 'sensor', name: 'b.jpg', bytes: b, source: { liveSeq: 1 } });
     w.writeFrame({ capturedAtMs: 1000, timeSource: 'sensor', name: 'a.jpg', bytes: a, source: { liveSeq: 0 } });
     w.writeTelemetry(fix(1500, 2));

@@ -1,13 +1,6 @@
 // Tests of the ground footprint geometry against closed-form answers, plus property tests on random attitudes.
 import { describe, expect, it } from 'vitest';
-import {
-  computeFootprint,
-  cropHalfTangent,
-  groundOffset,
-  rotationNedFromBody,
-  type CameraGeometry,
-  type GroundPoint,
-} from '../../src/geo/footprint.js';
+import { computeFootprint, cropHalfTangent, groundOffset, rotationNedFromBody, type CameraGeometry, type GroundPoint } from '../../src/geo/footprint.js';
 import type { Position } from '../../src/geo/position-source.js';
 import { SeededRandom } from '../../src/platform/seeded-random.js';
 

@@ -7,7 +7,18 @@ import { DEFAULT_TRACK_OPTIONS } from '../../src/geo/track.js';
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
 const tpv = (ms: number, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ class: 'TPV', device: '/dev/ttyACM0', mode: 3, time: iso(ms), lat: 48.1173, lon: 11.516666667, altMSL: 545.4, speed: 11.5, track: 84.4, ...extra });
+  JSON.stringify({
+    class: 'TPV',
+    device: '/dev/ttyACM0',
+    mode: 3,
+    time: iso(ms),
+    lat: 48.1173,
+    lon: 11.516666667,
+    altMSL: 545.4,
+    speed: 11.5,
+    track: 84.4,
+    ...extra,
+  });
 const sky = (extra: Record<string, unknown> = {}) => JSON.stringify({ class: 'SKY', device: '/dev/ttyACM0', hdop: 0.9, uSat: 10, nSat: 12, ...extra });
 
 // Lines as gpsd's JSON would carry them, each with one value that cannot be true.
@@ -63,7 +74,14 @@ describe('GpsdPositionSource with impossible values in gpsd reports', () => {
   });
 
   it('keeps what gpsd sends at the edges: the poles, the antimeridian, track 360, no fix without a position', () => {
-    const source = new GpsdPositionSource({ host: '127.0.0.1', port: 1, track: DEFAULT_TRACK_OPTIONS, waitForSampleMs: 0, reconnectMinMs: 100, reconnectMaxMs: 400 });
+    const source = new GpsdPositionSource({
+      host: '127.0.0.1',
+      port: 1,
+      track: DEFAULT_TRACK_OPTIONS,
+      waitForSampleMs: 0,
+      reconnectMinMs: 100,
+      reconnectMaxMs: 400,
+    });
     source.onLine(sky({ uSat: 0, hdop: 0 }));
     source.onLine(tpv(T0, { lat: -90, lon: 180, track: 360, speed: 0 }));
     source.onLine(JSON.stringify({ class: 'TPV', mode: 1, time: iso(T0 + 1000) }));

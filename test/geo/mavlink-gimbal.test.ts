@@ -72,7 +72,7 @@ describe('gimbal attitude from MAVLink', () => {
     expect(Math.hypot(under.northM, under.eastM)).toBeLessThan(0.01);
   });
 
-  it('property: the earth-frame angles rebuild the quaternion\'s rotation, looking straight down included', () => {
+  it("property: the earth-frame angles rebuild the quaternion's rotation, looking straight down included", () => {
     const rng = new SeededRandom(5, 'gimbal');
     for (let i = 0; i < 500; i++) {
       // Every 5th case exactly at nadir, where Z-Y-X angles are singular.

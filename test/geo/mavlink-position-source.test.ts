@@ -75,7 +75,8 @@ describe('MavlinkPositionSource', () => {
         const got = await source.positionFor(frameAt(m.receivedMs));
         // The independent decoding says whether the GPS had a fix (last GPS_RAW_INT before it) or no EKF origin yet.
         const lastGps = gps.filter((g) => g.receivedMs <= m.receivedMs).at(-1);
-        const fixless = ahead.some((x) => x.fields['lat'] === 0 && x.fields['lon'] === 0) || (lastGps !== undefined && (lastGps.fields['fix_type'] as number) < 2);
+        const fixless =
+          ahead.some((x) => x.fields['lat'] === 0 && x.fields['lon'] === 0) || (lastGps !== undefined && (lastGps.fields['fix_type'] as number) < 2);
         if (fixless) {
           noFix++;
           // Near the fix transition the neighbour with a fix may hold the answer; otherwise no position, with why.
@@ -203,7 +204,9 @@ describe('MavlinkPositionSource', () => {
     expect(gaps).toBeGreaterThan(10);
     expect(checked).toBeGreaterThan(80);
     expect(worstM, `worst distance from the sent track over ${checked} frames`).toBeLessThan(0.5);
-    console.log(`live UDP: ${delivered.length} positions delivered, ${checked} frames within 0.5 m (worst ${worstM.toFixed(3)} m), ${gaps} in the gap, ${JSON.stringify(source.stats.packets)}`);
+    console.log(
+      `live UDP: ${delivered.length} positions delivered, ${checked} frames within 0.5 m (worst ${worstM.toFixed(3)} m), ${gaps} in the gap, ${JSON.stringify(source.stats.packets)}`,
+    );
   });
 });
 

@@ -101,7 +101,10 @@ describe('NmeaDecoder on real receiver logs', () => {
 
   it('sees the no-fix start, fix loss and re-acquisition where the logs have them', () => {
     const quectel = decode('quectel-eg25-g').samples;
-    const pattern = quectel.map((s) => (s.fix ? 'F' : '-')).join('').replace(/(.)\1+/g, '$1');
+    const pattern = quectel
+      .map((s) => (s.fix ? 'F' : '-'))
+      .join('')
+      .replace(/(.)\1+/g, '$1');
     // Starts without a fix, gets one, loses it, gets it back.
     expect(pattern).toMatch(/^-?F-F/);
     const haicom = decode('haicom-305N').samples;
@@ -132,7 +135,7 @@ describe('NmeaDecoder on real receiver logs', () => {
       expect(track.at(a.timeMs).fix?.latDeg).toBe(a.fix?.latDeg);
       const mid = track.at((a.timeMs + b.timeMs) / 2).fix;
       expect(mid).not.toBeNull();
-      expect(metres(mid!, ((a.fix!.latDeg + b.fix!.latDeg) / 2), (a.fix!.lonDeg + b.fix!.lonDeg) / 2)).toBeLessThan(1e-6);
+      expect(metres(mid!, (a.fix!.latDeg + b.fix!.latDeg) / 2, (a.fix!.lonDeg + b.fix!.lonDeg) / 2)).toBeLessThan(1e-6);
     }
     // The two segments are 10 minutes apart: in between is a gap, not an interpolation.
     const gapAt = (firstSegment[firstSegment.length - 1] as FixSample).timeMs + 60_000;

@@ -155,7 +155,9 @@ describe('GGA with fewer than 3 satellites used (gpsd: no fix)', () => {
     expect(JSON.parse(chk[i + 1] as string)).toMatchObject({ class: 'TPV', mode: 1 });
     // Before, frames near it were geotagged from this position, 9.2 m from the next (4-satellite) fix.
     const next = samples.find((s) => s.timeMs > at && s.fix)!;
-    console.log(`haicom-305N 09:53:04.802 (quality 1, 0 satellites): no fix now; its position was ${distanceM({ latDeg: -(27 + 12.652 / 60), lonDeg: 153 + 3.1397 / 60 }, next.fix!).toFixed(2)} m from the next fix`);
+    console.log(
+      `haicom-305N 09:53:04.802 (quality 1, 0 satellites): no fix now; its position was ${distanceM({ latDeg: -(27 + 12.652 / 60), lonDeg: 153 + 3.1397 / 60 }, next.fix!).toFixed(2)} m from the next fix`,
+    );
   });
 });
 

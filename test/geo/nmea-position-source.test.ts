@@ -71,9 +71,11 @@ describe('NmeaPositionSource', () => {
 
   it('reads a log file with a telemetry gap and a lost fix, and says so per frame', async () => {
     const points = curvedPath(Date.UTC(2026, 10, 27, 12, 0, 0), 20);
-    const text = nmeaFor(points.slice(0, 8)) + nmeaFor(points.slice(14))
+    const text =
+      nmeaFor(points.slice(0, 8)) +
+      nmeaFor(points.slice(14)) +
       // After the last epoch the receiver loses its fix.
-      + '$GPRMC,120020.00,V,,,,,,,271126,,,N*7D\r\n';
+      '$GPRMC,120020.00,V,,,,,,,271126,,,N*7D\r\n';
     const dir = await mkdtemp(join(tmpdir(), 'fieldeye-nmea-'));
     const path = join(dir, 'gap.nmea');
     await writeFile(path, text);

@@ -59,7 +59,10 @@ describe('telemetry over a serial device (socat pseudo-terminals)', () => {
 
     const points = curvedPath(Date.UTC(2026, 10, 27, 12, 0, 0), 10);
     // Two garbled lines: a bad checksum and a line cut short by noise.
-    writeInPieces(pair.peer, nmeaFor(points.slice(0, 5)) + '$GPGGA,120005.00,4102.09,N,08318.31,W,1,10,0.9,300.0,M,-33.0,M,,*00\r\n$GPRMC,1200\r\n' + nmeaFor(points.slice(5)));
+    writeInPieces(
+      pair.peer,
+      nmeaFor(points.slice(0, 5)) + '$GPGGA,120005.00,4102.09,N,08318.31,W,1,10,0.9,300.0,M,-33.0,M,,*00\r\n$GPRMC,1200\r\n' + nmeaFor(points.slice(5)),
+    );
     await until('the last epoch', () => source.track.newestMs === points[9]!.timeMs);
     const t = points[3]!.timeMs + 600;
     const got = await source.positionFor(frameAt(t));
@@ -68,7 +71,17 @@ describe('telemetry over a serial device (socat pseudo-terminals)', () => {
     expect(source.stats.badChecksum).toBe(1);
     expect(source.stats.malformed).toBe(1);
     const up = source.health();
-    expect(up).toMatchObject({ type: 'nmea', input: 'serial', link: 'up', fixType: 3, satellites: 10, hdop: 0.9, garbled: 2, droppedPackets: null, linkLosses: 0 });
+    expect(up).toMatchObject({
+      type: 'nmea',
+      input: 'serial',
+      link: 'up',
+      fixType: 3,
+      satellites: 10,
+      hdop: 0.9,
+      garbled: 2,
+      droppedPackets: null,
+      linkLosses: 0,
+    });
 
     // The adapter is unplugged: the link goes down with the device named, in health and in position reasons.
     await pair.stop();

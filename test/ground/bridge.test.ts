@@ -35,10 +35,14 @@ beforeAll(async () => {
   probe.on('message', () => (arrived = true));
   await probe.subscribeAsync('fieldeye/v1/bridge-probe/status', { qos: 1 });
   const sender = await connectAsync(field.url, { protocolVersion: 5, reconnectPeriod: 0 });
-  await until('the field-to-central bridge', () => {
-    void sender.publishAsync('fieldeye/v1/bridge-probe/status', 'online', { qos: 1 });
-    return arrived;
-  }, 20_000);
+  await until(
+    'the field-to-central bridge',
+    () => {
+      void sender.publishAsync('fieldeye/v1/bridge-probe/status', 'online', { qos: 1 });
+      return arrived;
+    },
+    20_000,
+  );
   await sender.endAsync();
   await probe.endAsync();
 });

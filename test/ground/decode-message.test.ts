@@ -28,7 +28,10 @@ describe('decodeMessage', () => {
     expect(bad.rejected.payloadSha256).toMatch(/^[0-9a-f]{64}$/);
     const wrong = decode('fieldeye/v1/d1/result', JSON.stringify({ ...groundResult('d1', 'f1', 0), seq: 1.5, top: [] }));
     expect(wrong.kind === 'rejected' && wrong.rejected.reason).toMatch(/^result: does not match the result schema: seq: .*; top: /);
-    expect(decode('fieldeye/v1/d1/status', 'maybe')).toMatchObject({ kind: 'rejected', rejected: { reason: 'status: expected the text "online" or "offline"' } });
+    expect(decode('fieldeye/v1/d1/status', 'maybe')).toMatchObject({
+      kind: 'rejected',
+      rejected: { reason: 'status: expected the text "online" or "offline"' },
+    });
     expect(decode('fieldeye/v1/d1/result', '')).toMatchObject({ kind: 'rejected' });
   });
 

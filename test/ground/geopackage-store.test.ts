@@ -52,7 +52,12 @@ describe('GeoPackageGroundStore as GDAL reads it', () => {
     try {
       await store.write(mixedBatch('d1', 'f1', 30));
       await store.write(mixedBatch('d2', 'f9', 12));
-      expect(await store.rebuildTracks([{ droneId: 'd1', flightId: 'f1' }, { droneId: 'd2', flightId: 'f9' }])).toBe(2);
+      expect(
+        await store.rebuildTracks([
+          { droneId: 'd1', flightId: 'f1' },
+          { droneId: 'd2', flightId: 'f9' },
+        ]),
+      ).toBe(2);
       const { layers, warnings } = await gdalLayers(path);
       expect(warnings).toEqual([]);
       expect(layers).toEqual({

@@ -38,7 +38,9 @@ describe('ground config', () => {
   });
 
   test('errors name the key, what was expected and what was received', () => {
-    expect(problems({ broker: { passwrd: 'x' } })).toEqual([expect.stringMatching(/^broker\.passwrd: unknown key; allowed keys here: url, clientId, .*passwordEnv/)]);
+    expect(problems({ broker: { passwrd: 'x' } })).toEqual([
+      expect.stringMatching(/^broker\.passwrd: unknown key; allowed keys here: url, clientId, .*passwordEnv/),
+    ]);
     expect(problems({ store: { url: 'mysql://db/x' } })).toEqual([
       'store.url: expected "" (the GeoPackage at store.path) or a postgres://user@host:5432/db URL, received "mysql://db/x"',
     ]);
@@ -78,7 +80,6 @@ test('config/ground.yaml shows every key with its default', async () => {
   const { readFile } = await import('node:fs/promises');
   const doc: unknown = parse(await readFile(new URL('../../config/ground.yaml', import.meta.url), 'utf8'));
   expect(parseGroundConfig(doc, 'config/ground.yaml')).toEqual(parseGroundConfig({}, 'defaults'));
-  const keys = (o: unknown, at = ''): string[] =>
-    o !== null && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => keys(v, `${at}${k}.`)) : [at];
+  const keys = (o: unknown, at = ''): string[] => (o !== null && typeof o === 'object' ? Object.entries(o).flatMap(([k, v]) => keys(v, `${at}${k}.`)) : [at]);
   expect(keys(doc).sort()).toEqual(keys(parseGroundConfig({}, 'defaults')).sort());
 });

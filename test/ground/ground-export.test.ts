@@ -64,7 +64,7 @@ test('one flight from PostGIS into a GeoPackage: only its rows, every layer as G
     rejected: { geometry: 'None', features: 0, epsg: null },
   });
   const db = new Database(out, { readonly: true });
-  const row = db.prepare("SELECT captured_at, top_k, seq, fix_type FROM results WHERE seq = 4").get() as Record<string, unknown>;
+  const row = db.prepare('SELECT captured_at, top_k, seq, fix_type FROM results WHERE seq = 4').get() as Record<string, unknown>;
   db.close();
   expect(row).toMatchObject({ captured_at: '2013-06-04T13:40:08.000Z', seq: 4, fix_type: 3 });
   expect(JSON.parse(String(row.top_k))).toEqual([

@@ -63,10 +63,14 @@ export async function startGround(configFile: string): Promise<GroundChild> {
     exited,
     waitFor: async (what, match, timeoutMs = 30_000) => {
       let found: Record<string, unknown> | undefined;
-      await until(`${what}; ground output so far:\n${out}`, () => {
-        found = lines().find(match);
-        return found !== undefined || child.exitCode !== null;
-      }, timeoutMs);
+      await until(
+        `${what}; ground output so far:\n${out}`,
+        () => {
+          found = lines().find(match);
+          return found !== undefined || child.exitCode !== null;
+        },
+        timeoutMs,
+      );
       if (found === undefined) throw new Error(`ground exited (${String(child.exitCode)}) before ${what}:\n${out}`);
       return found;
     },

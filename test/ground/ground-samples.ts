@@ -17,7 +17,15 @@ export function groundResult(droneId: string, flightId: string, seq: number): Re
     target: { latDeg: lat, lonDeg: lon },
     footprint: {
       type: 'Polygon',
-      coordinates: [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]],
+      coordinates: [
+        [
+          [lon - d, lat - d],
+          [lon + d, lat - d],
+          [lon + d, lat + d],
+          [lon - d, lat + d],
+          [lon - d, lat - d],
+        ],
+      ],
     },
     footprintReason: null,
   };

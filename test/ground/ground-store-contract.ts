@@ -100,7 +100,6 @@ export function groundStoreContract(name: string, harness: () => StoreHarness): 
       expect(await harness().scalar('SELECT count(*) FROM flights')).toBe(1);
       expect(await harness().scalar('SELECT count(*) FROM flights WHERE ended_at IS NOT NULL')).toBe(1);
     });
-
   });
 
   describe(`${name} (ground store contract): derived layers and history`, () => {

@@ -61,7 +61,7 @@ describe('PostgisGroundStore tables', () => {
     ]);
     const gist = await rows<{ tablename: string }>("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%' ORDER BY tablename", at);
     expect(gist.map((r) => r.tablename)).toEqual(['class_cells', 'flight_tracks', 'footprints', 'results']);
-    const point = await rows<{ wkt: string }>("SELECT ST_AsText(geom) AS wkt FROM results WHERE seq = 1", at);
+    const point = await rows<{ wkt: string }>('SELECT ST_AsText(geom) AS wkt FROM results WHERE seq = 1', at);
     expect(point[0]?.wkt).toBe('POINT(-83.3052 41.03499)');
     const valid = await rows<{ n: string }>('SELECT count(*) AS n FROM footprints WHERE ST_IsValid(geom) AND ST_Area(geom) > 0', at);
     expect(Number(valid[0]?.n)).toBe(4);

@@ -88,7 +88,7 @@ describe('fieldeye model fuse-input', () => {
     }
   }, 120_000);
 
-  it('fieldeye classify runs the fused model on the crop bytes and prints the original model\'s logits', async () => {
+  it("fieldeye classify runs the fused model on the crop bytes and prints the original model's logits", async () => {
     const images = manifest.fixtures.map((f) => join(GOLDEN, 'images', f.file));
     const args = ['classify', ...images, '--json', '--logits', '--preprocess', 'exact'];
     const [a, b] = await Promise.all([runCli([...args, '--model', source.path]), runCli([...args, '--model', fusedPath, '--dump-tensor', join(dir, 'dump')])]);
@@ -131,13 +131,23 @@ describe('fieldeye model fuse-input', () => {
     const cfg = join(dir, 'exact.json');
     await writeFile(cfg, JSON.stringify({ model: { preprocess: 'exact' }, sinks: { mqtt: { enabled: false } } }));
     const outs: string[] = [];
-    for (const [name, model] of [['float', source.path], ['fused', fusedPath]] as const) {
+    for (const [name, model] of [
+      ['float', source.path],
+      ['fused', fusedPath],
+    ] as const) {
       const out = join(dir, `${name}.jsonl`);
       const r = await runCli(['replay', flight, '-c', cfg, '-m', model, '--out', out]);
       expect(r.code, r.stderr).toBe(0);
       outs.push(out);
     }
-    const [a, b] = await Promise.all(outs.map(async (o) => (await readFile(o, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { top: Array<{ index: number; score: number }> })));
+    const [a, b] = await Promise.all(
+      outs.map(async (o) =>
+        (await readFile(o, 'utf8'))
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { top: Array<{ index: number; score: number }> }),
+      ),
+    );
     expect(b!.length).toBe(a!.length);
     expect(a!.length).toBeGreaterThan(3);
     // The same crop either way, normalised on the JS side or in the graph: identical classes, scores within float rounding.

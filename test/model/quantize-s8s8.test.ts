@@ -22,7 +22,18 @@ beforeAll(async () => {
   const calib = join(dir, 'frames');
   await mkdir(calib);
   for (const f of (await readdir(join(tiles, 'calibration'))).filter((_, i) => i % 4 === 0)) await copyFile(join(tiles, 'calibration', f), join(calib, f));
-  result = await quantizeModelFile({ modelPath: fp32, calibrationDir: calib, frames: 8, method: 'minmax', percentile: 99.99, outPath: join(dir, 'q.onnx'), firstConv: 'fp32', lastFc: 'fp32', activations: 'int8', preprocess: 'fast' });
+  result = await quantizeModelFile({
+    modelPath: fp32,
+    calibrationDir: calib,
+    frames: 8,
+    method: 'minmax',
+    percentile: 99.99,
+    outPath: join(dir, 'q.onnx'),
+    firstConv: 'fp32',
+    lastFc: 'fp32',
+    activations: 'int8',
+    preprocess: 'fast',
+  });
   model = decodeModel(await readFile(result.outPath));
 }, 120_000);
 

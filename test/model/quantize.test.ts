@@ -32,15 +32,31 @@ beforeAll(async () => {
   outPath = join(dir, 'resnet18-u8.onnx');
   // Once per file: 16 calibration frames keep the run short; all 36 held-out frames are compared.
   ({ stdout } = await run(process.execPath, [
-    join(root, 'dist', 'src', 'cli.js'), 'quantize', '--model', fp32Path,
-    '--calibration', join(tiles, 'calibration'), '--eval', join(tiles, 'held-out'),
-    '--frames', '16', '--activations', 'uint8', '--out', outPath,
+    join(root, 'dist', 'src', 'cli.js'),
+    'quantize',
+    '--model',
+    fp32Path,
+    '--calibration',
+    join(tiles, 'calibration'),
+    '--eval',
+    join(tiles, 'held-out'),
+    '--frames',
+    '16',
+    '--activations',
+    'uint8',
+    '--out',
+    outPath,
   ]));
   card = ModelCardSchema.parse(JSON.parse(await readFile(cardPathFor(outPath), 'utf8')));
   quantized = decodeModel(await readFile(outPath));
   const optimizedPath = join(dir, 'optimized.onnx');
   // logSeverityLevel 3: ORT warns that an 'all'-level optimized file is machine-specific, which is the point here.
-  const session = await ort.InferenceSession.create(outPath, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimizedPath, intraOpNumThreads: 1, logSeverityLevel: 3 });
+  const session = await ort.InferenceSession.create(outPath, {
+    graphOptimizationLevel: 'all',
+    optimizedModelFilePath: optimizedPath,
+    intraOpNumThreads: 1,
+    logSeverityLevel: 3,
+  });
   await session.release();
   optimized = decodeModel(await readFile(optimizedPath));
 }, 120_000);

@@ -118,7 +118,15 @@ describe('determinism and card', () => {
     expect(card).toMatchObject({
       name: 'resnet18-synth-seed1',
       architecture: 'resnet18',
-      input: { name: 'input', dtype: 'float32', layout: 'NCHW', shape: [-1, 3, 224, 224], mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], resizeShorterPx: 256 },
+      input: {
+        name: 'input',
+        dtype: 'float32',
+        layout: 'NCHW',
+        shape: [-1, 3, 224, 224],
+        mean: [0.485, 0.456, 0.406],
+        std: [0.229, 0.224, 0.225],
+        resizeShorterPx: 256,
+      },
       output: { name: 'logits', size: 1000 },
       labelsFile: 'imagenet-labels.txt',
       precision: 'fp32',

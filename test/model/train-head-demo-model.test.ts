@@ -34,7 +34,11 @@ describe('ensureDemoModel', () => {
     for (const label of loaded.labels) expect(FIELD_ZONES).toContain(label);
     const backbone = await ensureSynthModel(1, options.backboneDir!);
     expect(first.key).toBe(demoModelKey(options, sha256Hex(await readFile(backbone))));
-    expect((await readdir(cacheDir)).sort()).toEqual([`demo-head-${first.key.slice(0, 16)}.card.json`, `demo-head-${first.key.slice(0, 16)}.labels.txt`, `demo-head-${first.key.slice(0, 16)}.onnx`]);
+    expect((await readdir(cacheDir)).sort()).toEqual([
+      `demo-head-${first.key.slice(0, 16)}.card.json`,
+      `demo-head-${first.key.slice(0, 16)}.labels.txt`,
+      `demo-head-${first.key.slice(0, 16)}.onnx`,
+    ]);
 
     const bytes = await readFile(first.modelPath);
     const second = await ensureDemoModel(options);

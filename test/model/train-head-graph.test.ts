@@ -30,7 +30,12 @@ describe('train-head graph surgery', () => {
     const model = tinyModel({ classes: 5 });
     const head = locateHead(model, 'y', 'tiny.onnx');
     const rng = new SeededRandom(3, 'head-graph-test');
-    const classifier = { classes: 3, features: 4, weights: Float64Array.from({ length: 12 }, () => rng.normal()), bias: Float64Array.from({ length: 3 }, () => rng.normal()) };
+    const classifier = {
+      classes: 3,
+      features: 4,
+      weights: Float64Array.from({ length: 12 }, () => rng.normal()),
+      bias: Float64Array.from({ length: 3 }, () => rng.normal()),
+    };
     const replaced = replaceHead(model, head, classifier, 'a new head');
 
     const names = replaced.graph.initializer.map((t) => t.name);
@@ -60,10 +65,15 @@ describe('train-head graph surgery', () => {
     const model = tinyModel({ classes: 5 });
     const g = model.graph;
     g.node = g.node.filter((n) => n.name !== 'fc');
-    g.node.push({ name: 'mm', opType: 'MatMul', input: ['flat', 'fc.wt'], output: ['mm_out'], attribute: [] }, { name: 'add', opType: 'Add', input: ['mm_out', 'fc.bias'], output: ['y'], attribute: [] });
+    g.node.push(
+      { name: 'mm', opType: 'MatMul', input: ['flat', 'fc.wt'], output: ['mm_out'], attribute: [] },
+      { name: 'add', opType: 'Add', input: ['mm_out', 'fc.bias'], output: ['y'], attribute: [] },
+    );
     g.initializer.push(float32Tensor('fc.wt', [4, 5], new Float32Array(20)));
     expect(() => locateHead(model, 'y', 'm.onnx')).toThrow(HeadLocationError);
-    expect(() => locateHead(model, 'y', 'm.onnx')).toThrow(/--backbone m\.onnx: its output "y" comes from Add "add", not from a Gemm; train-head needs a classifier whose last layer is a fully connected Gemm on globally pooled features/);
+    expect(() => locateHead(model, 'y', 'm.onnx')).toThrow(
+      /--backbone m\.onnx: its output "y" comes from Add "add", not from a Gemm; train-head needs a classifier whose last layer is a fully connected Gemm on globally pooled features/,
+    );
   });
 
   it('refuses a Gemm that reads unpooled activations', () => {
@@ -71,6 +81,8 @@ describe('train-head graph surgery', () => {
     const g = model.graph;
     g.node = g.node.filter((n) => n.name !== 'gap' && n.name !== 'flatten');
     g.node.splice(2, 0, { name: 'flatten', opType: 'Flatten', input: ['relu_out'], output: ['flat'], attribute: [attrInt('axis', 1)] });
-    expect(() => locateHead(model, 'y', 'm.onnx')).toThrow(/the final Gemm "fc" reads "flat", made by Flatten "flatten" after Relu "relu", not by a Flatten of a global pooling/);
+    expect(() => locateHead(model, 'y', 'm.onnx')).toThrow(
+      /the final Gemm "fc" reads "flat", made by Flatten "flatten" after Relu "relu", not by a Flatten of a global pooling/,
+    );
   });
 });

@@ -59,9 +59,9 @@ describe('encodeModel / decodeModel', () => {
   it('reads float32 tensors from raw_data and float_data alike', () => {
     const values = Float32Array.from([1.5, -2, 3.25, 0]);
     const raw = float32Tensor('t', [2, 2], values);
-    expect(Array.from(tensorToFloat32(decodeModel(encodeModel({ ...tinyModel(), graph: { ...tinyModel().graph, initializer: [raw] } })).graph.initializer[0]!))).toEqual(
-      Array.from(values),
-    );
+    expect(
+      Array.from(tensorToFloat32(decodeModel(encodeModel({ ...tinyModel(), graph: { ...tinyModel().graph, initializer: [raw] } })).graph.initializer[0]!)),
+    ).toEqual(Array.from(values));
     expect(Array.from(tensorToFloat32({ name: 'f', dataType: TensorDataType.FLOAT, dims: [4], floatData: [1.5, -2, 3.25, 0] }))).toEqual(Array.from(values));
   });
 

@@ -51,7 +51,10 @@ describe('ClockReference', () => {
     expect(stamped.capturedAtMs).toBe(t - measured!.systemMinusGpsMs);
     expect(stamped.clock).toEqual({ source: 'gps', synchronised: null, systemMinusGpsMs: Math.round(measured!.systemMinusGpsMs) });
     // A frame's own time (EXIF) is never moved; the system reference leaves live frames alone but reports the offset.
-    expect(gps.stamp(frame(t, 'exif'))).toEqual({ capturedAtMs: t, clock: { source: 'frame', synchronised: null, systemMinusGpsMs: Math.round(measured!.systemMinusGpsMs) } });
+    expect(gps.stamp(frame(t, 'exif'))).toEqual({
+      capturedAtMs: t,
+      clock: { source: 'frame', synchronised: null, systemMinusGpsMs: Math.round(measured!.systemMinusGpsMs) },
+    });
     expect(system.stamp(frame(t)).capturedAtMs).toBe(t);
     expect(system.stamp(frame(t)).clock.source).toBe('system');
     expect(gps.health()).toMatchObject({ reference: 'gps', source: 'gps', gpsTimeFrom: 'MAVLink SYSTEM_TIME' });
@@ -66,7 +69,14 @@ describe('ClockReference', () => {
 
   it('gpsd (gpsfake) with GPS time a minute ahead: measured from TPV times; with the gps reference frames find their positions', async () => {
     const port = await freeLoopbackPort();
-    const source = await GpsdPositionSource.open({ host: '127.0.0.1', port, track: DEFAULT_TRACK_OPTIONS, waitForSampleMs: 0, reconnectMinMs: 100, reconnectMaxMs: 400 });
+    const source = await GpsdPositionSource.open({
+      host: '127.0.0.1',
+      port,
+      track: DEFAULT_TRACK_OPTIONS,
+      waitForSampleMs: 0,
+      reconnectMinMs: 100,
+      reconnectMaxMs: 400,
+    });
     cleanups.push(() => source.close());
     // The receiver's time runs 60 s ahead of this computer's clock; gpsfake replays it at one epoch per second.
     const points = curvedPath(Math.ceil((Date.now() + 60_000) / 1000) * 1000, 12);

@@ -13,7 +13,8 @@ function framesSource(n: number): FrameSource {
   return {
     expectedCount: n,
     async *frames() {
-      for (let seq = 0; seq < n; seq++) yield { seq, capturedAtMs: 1_700_000_000_000 + seq * 100, timeSource: 'sensor', bytes: Buffer.from([seq]), name: `f${seq}` } satisfies Frame;
+      for (let seq = 0; seq < n; seq++)
+        yield { seq, capturedAtMs: 1_700_000_000_000 + seq * 100, timeSource: 'sensor', bytes: Buffer.from([seq]), name: `f${seq}` } satisfies Frame;
     },
     async close() {},
   };
@@ -41,7 +42,13 @@ function deps(n: number, position: PositionSource, sink: Sink, classified: numbe
     source: framesSource(n),
     preprocess: async (frame) => {
       if (frame.seq === failSeq) throw new Error('corrupt');
-      return { input: new Float32Array([frame.bytes[0] ?? 0]), crop: new Uint8Array(0), sourceWidth: 1, sourceHeight: 1, timingsMs: { decode: 0, preprocess: 0 } };
+      return {
+        input: new Float32Array([frame.bytes[0] ?? 0]),
+        crop: new Uint8Array(0),
+        sourceWidth: 1,
+        sourceHeight: 1,
+        timingsMs: { decode: 0, preprocess: 0 },
+      };
     },
     classify: async (input) => {
       classified.push(input[0] as number);

@@ -9,7 +9,9 @@ import { prepareArm64Emulation, type Arm64Emulation } from '../support/arm64-sys
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 
 /** A wide JPEG, an EXIF-rotated JPEG and a palette PNG with transparency: the decode paths a field camera or an upload takes. */
-const IMAGES = ['brighton_0024_1000x562.jpg', 'exif_orient6_640x480.jpg', 'palette_trns_320x240.png'].map((f) => join(REPO_ROOT, 'test', 'fixtures', 'golden', 'images', f));
+const IMAGES = ['brighton_0024_1000x562.jpg', 'exif_orient6_640x480.jpg', 'palette_trns_320x240.png'].map((f) =>
+  join(REPO_ROOT, 'test', 'fixtures', 'golden', 'images', f),
+);
 const TILES = join(REPO_ROOT, 'test', 'fixtures', 'field-tiles');
 /** Both sides alike; about what a Pi 4 gives the classifier next to capture and MQTT. */
 const THREADS = '2';
@@ -33,7 +35,19 @@ beforeAll(async () => {
   mkdirSync(evalDir);
   for (const f of readdirSync(join(TILES, 'held-out')).sort().slice(0, 4)) copyFileSync(join(TILES, 'held-out', f), join(evalDir, f));
   int8Model = join(work, 'resnet18-seed1-s8s8.onnx');
-  const q = await runCli(['quantize', '--model', fp32Model, '--calibration', join(TILES, 'calibration'), '--frames', '8', '--eval', evalDir, '--out', int8Model]);
+  const q = await runCli([
+    'quantize',
+    '--model',
+    fp32Model,
+    '--calibration',
+    join(TILES, 'calibration'),
+    '--frames',
+    '8',
+    '--eval',
+    evalDir,
+    '--out',
+    int8Model,
+  ]);
   if (q.code !== 0) throw new Error(`fieldeye quantize failed (exit ${q.code}): ${q.stderr}`);
 }, 900_000);
 
@@ -119,6 +133,8 @@ describe('the classifier on arm64 (qemu-user, cortex-a72) against x86', () => {
     const x86 = await runCli(['model', 'ops', '--json', int8Model]);
     expect(x86.code, x86.stderr).toBe(0);
     const host = JSON.parse(x86.stdout) as { unfused: unknown[]; counts: Record<string, number> };
-    console.info(`S8S8 optimized graph: arm64 ${JSON.stringify(arm.counts)}; x86 ${JSON.stringify(host.counts)} (${host.unfused.length} float ops read a DequantizeLinear)`);
+    console.info(
+      `S8S8 optimized graph: arm64 ${JSON.stringify(arm.counts)}; x86 ${JSON.stringify(host.counts)} (${host.unfused.length} float ops read a DequantizeLinear)`,
+    );
   }, 600_000);
 });

@@ -48,7 +48,12 @@ describe('RestartBackoff', () => {
     const config = join(work, 'cam.yaml');
     writeFileSync(
       config,
-      ['droneId: backoff', 'source: { type: rpicam, codec: yuv420, widthPx: 448, heightPx: 256, strideBytes: 512, framerateFps: 10 }', 'thermal: { enabled: false }', 'sinks: { mqtt: { enabled: false } }'].join('\n'),
+      [
+        'droneId: backoff',
+        'source: { type: rpicam, codec: yuv420, widthPx: 448, heightPx: 256, strideBytes: 512, framerateFps: 10 }',
+        'thermal: { enabled: false }',
+        'sinks: { mqtt: { enabled: false } }',
+      ].join('\n'),
     );
     // The STAND-IN rpicam-vid (no camera here) reports no camera, as the real one does with the cable out.
     const env = { ...standinEnv(frames, 'no-camera').env, INVOCATION_ID: 'test', STATE_DIRECTORY: state };

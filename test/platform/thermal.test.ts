@@ -18,7 +18,14 @@ function fakeSysfs(zones: Array<{ type: string; milliC: string }>): string {
 
 describe('readSocTemperatureC', () => {
   it('reads the Pi cpu-thermal zone in °C', async () => {
-    expect(await readSocTemperatureC(fakeSysfs([{ type: 'gpu-thermal', milliC: '40000' }, { type: 'cpu-thermal', milliC: '71540' }]))).toBe(71.54);
+    expect(
+      await readSocTemperatureC(
+        fakeSysfs([
+          { type: 'gpu-thermal', milliC: '40000' },
+          { type: 'cpu-thermal', milliC: '71540' },
+        ]),
+      ),
+    ).toBe(71.54);
   });
   it('falls back to the first zone, and to null without sysfs', async () => {
     expect(await readSocTemperatureC(fakeSysfs([{ type: 'acpitz', milliC: '55000' }]))).toBe(55);
@@ -29,7 +36,15 @@ describe('readSocTemperatureC', () => {
 describe('throttle flags', () => {
   it('decodes vcgencmd get_throttled', () => {
     const f = parseThrottled('throttled=0x50005\n');
-    expect(f).toMatchObject({ raw: 0x50005, underVoltageNow: true, throttledNow: true, freqCappedNow: false, underVoltageOccurred: true, throttledOccurred: true, softTempLimitOccurred: false });
+    expect(f).toMatchObject({
+      raw: 0x50005,
+      underVoltageNow: true,
+      throttledNow: true,
+      freqCappedNow: false,
+      underVoltageOccurred: true,
+      throttledOccurred: true,
+      softTempLimitOccurred: false,
+    });
     expect(parseThrottled('throttled=0x0')?.throttledNow).toBe(false);
     expect(parseThrottled('garbage')).toBeNull();
   });

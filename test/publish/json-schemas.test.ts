@@ -11,7 +11,11 @@ const dir = resolve(import.meta.dirname, '../..', JSON_SCHEMA_DIR);
 describe('schemas/*.schema.json', () => {
   it('are up to date with the zod schemas (run `npm run schemas` after changing a payload)', () => {
     const generated = payloadJsonSchemaFiles();
-    expect(readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort()).toEqual([...generated.keys()].sort());
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.schema.json'))
+        .sort(),
+    ).toEqual([...generated.keys()].sort());
     for (const [name, text] of generated) expect(readFileSync(join(dir, name), 'utf8'), `${name} is stale: run npm run schemas`).toBe(text);
   });
 

@@ -91,7 +91,9 @@ describe('MqttLink with Mosquitto (MQTT 5)', () => {
         'fix the stage that produced this field (schema: src/publish/result-schema.ts)',
     );
     const extraKey = { ...sampleResult(4), debug: true } as unknown as ReturnType<typeof sampleResult>;
-    await expect(sink.publishResult(extraKey)).rejects.toThrow(/^mqtt: result seq 4 is not a valid payload, not published: \(root\): Unrecognized key: "debug"/);
+    await expect(sink.publishResult(extraKey)).rejects.toThrow(
+      /^mqtt: result seq 4 is not a valid payload, not published: \(root\): Unrecognized key: "debug"/,
+    );
     // A valid result after the bad ones: it arrives, and it is the only thing that does.
     await sink.publishResult(sampleResult(5));
     const messages = await collector.waitFor(2, 1_000);
@@ -173,7 +175,9 @@ describe('MqttLink with Mosquitto (MQTT 5)', () => {
     );
     // The link never comes back (the proxy stays paused): close() returning at all shows it is bounded.
     await sink.close();
-    expect(await stranded).toMatch(/^mqtt: result seq 9 was not acknowledged by broker mqtt:\/\/127\.0\.0\.1:\d+ \(.*\); the sink was closed before the link came back$/);
+    expect(await stranded).toMatch(
+      /^mqtt: result seq 9 was not acknowledged by broker mqtt:\/\/127\.0\.0\.1:\d+ \(.*\); the sink was closed before the link came back$/,
+    );
     await proxy.close();
   });
 
@@ -297,8 +301,6 @@ describe('MqttLink with an authenticating Mosquitto', () => {
 
   it('keeps a password embedded in the URL out of errors', async () => {
     const url = `mqtt://drone:${password}@127.0.0.1:1`;
-    await expect(MqttLink.connect(optionsFor(url), silentLogger)).rejects.toThrow(
-      'mqtt: cannot reach broker mqtt://drone:redacted@127.0.0.1:1 (ECONNREFUSED)',
-    );
+    await expect(MqttLink.connect(optionsFor(url), silentLogger)).rejects.toThrow('mqtt: cannot reach broker mqtt://drone:redacted@127.0.0.1:1 (ECONNREFUSED)');
   });
 });

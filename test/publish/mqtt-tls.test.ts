@@ -26,7 +26,23 @@ async function openssl(...args: string[]): Promise<void> {
 async function issue(name: string, subject: string, ext: string): Promise<void> {
   writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
   await openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-subj', subject, '-out', `${name}.csr`);
-  await openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`);
+  await openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-extfile',
+    `${name}.ext`,
+  );
 }
 
 beforeAll(async () => {
@@ -56,10 +72,7 @@ afterAll(async () => {
 
 function optionsFromConfig(tls: Record<string, string>) {
   // Relative paths, as an operator would write them next to the config file.
-  const config = resolveConfigPaths(
-    validateConfig({ droneId: 'drone-tls', sinks: { mqtt: { url: tlsUrl, connectTimeoutMs: 5_000, tls } } }, 'test'),
-    dir,
-  );
+  const config = resolveConfigPaths(validateConfig({ droneId: 'drone-tls', sinks: { mqtt: { url: tlsUrl, connectTimeoutMs: 5_000, tls } } }, 'test'), dir);
   return mqttLinkOptionsFrom(config, {}, tlsUrl, 5);
 }
 
@@ -76,18 +89,24 @@ describe('MqttLink over TLS (mqtts://) with a client certificate', () => {
 
   it('names the CA setting when the broker certificate does not verify', async () => {
     await expect(MqttLink.connect(optionsFromConfig({ caFile: 'other.crt', certFile: 'client.crt', keyFile: 'client.key' }), silentLogger)).rejects.toThrow(
-      new RegExp(`^mqtt: TLS handshake with broker ${tlsUrl.replaceAll('.', '\\.')} failed \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): .*\\); check sinks\\.mqtt\\.tls\\.caFile`),
+      new RegExp(
+        `^mqtt: TLS handshake with broker ${tlsUrl.replaceAll('.', '\\.')} failed \\((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): .*\\); check sinks\\.mqtt\\.tls\\.caFile`,
+      ),
     );
   });
 
   it('fails clearly without the client certificate the broker requires', async () => {
     const attempt = MqttLink.connect(optionsFromConfig({ caFile: 'ca.crt' }), silentLogger);
     // The broker's TLS alert (certificate required) is named, and so are the keys that fix it.
-    await expect(attempt).rejects.toThrow(/^mqtt: TLS handshake with broker .* failed \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: [\s\S]*sinks\.mqtt\.tls\.certFile\/keyFile when the broker requires a client certificate$/);
+    await expect(attempt).rejects.toThrow(
+      /^mqtt: TLS handshake with broker .* failed \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: [\s\S]*sinks\.mqtt\.tls\.certFile\/keyFile when the broker requires a client certificate$/,
+    );
   });
 
   it('refuses a missing PEM file or a certificate without its key at startup, naming the key', () => {
-    expect(() => optionsFromConfig({ caFile: 'nope.crt' })).toThrow(`sinks.mqtt.tls.caFile: cannot read ${join(dir, 'nope.crt')} (ENOENT); point it at a PEM file or set it to ""`);
+    expect(() => optionsFromConfig({ caFile: 'nope.crt' })).toThrow(
+      `sinks.mqtt.tls.caFile: cannot read ${join(dir, 'nope.crt')} (ENOENT); point it at a PEM file or set it to ""`,
+    );
     expect(() => optionsFromConfig({ certFile: 'client.crt' })).toThrow(/^sinks\.mqtt\.tls: certFile and keyFile go together/);
   });
 });

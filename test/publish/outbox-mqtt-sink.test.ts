@@ -40,10 +40,23 @@ describe('OutboxMqttSink', () => {
     const prefix = `fieldeye/v1/full-${process.pid}/`;
     const collector = await startCollector(broker.url, `${prefix}result`);
     const mqtt = await MqttLink.connect(
-      { url: proxy.url, protocolVersion: 5, clientId: `full-${process.pid}`, topicPrefix: prefix, connectTimeoutMs: 5_000, keepaliveS: 1, reconnectMinMs: 100, reconnectMaxMs: 300 },
+      {
+        url: proxy.url,
+        protocolVersion: 5,
+        clientId: `full-${process.pid}`,
+        topicPrefix: prefix,
+        connectTimeoutMs: 5_000,
+        keepaliveS: 1,
+        reconnectMinMs: 100,
+        reconnectMaxMs: 300,
+      },
       logger,
     );
-    const sink = OutboxMqttSink.open(mqtt, { outbox: { path: join(dir, 'full.sqlite'), maxMessages: 10, maxAgeS: 0, inflightWindow: 4, drainTimeoutMs: 10_000 } }, logger);
+    const sink = OutboxMqttSink.open(
+      mqtt,
+      { outbox: { path: join(dir, 'full.sqlite'), maxMessages: 10, maxAgeS: 0, inflightWindow: 4, drainTimeoutMs: 10_000 } },
+      logger,
+    );
     proxy.setPaused(true);
     proxy.cut();
     await new Promise((resolve) => setTimeout(resolve, 200));

@@ -31,7 +31,13 @@ function capturingLogger(): { logger: Logger; lines: () => Array<Record<string, 
   });
   return {
     logger: pino({ level: 'trace' }, stream),
-    lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
 

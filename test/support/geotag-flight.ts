@@ -32,12 +32,21 @@ export async function runSampleFlight(work: string, positionLines: string[]): Pr
   const config = join(work, 'flight.yaml');
   writeFileSync(
     config,
-    ['log: { level: warn }', `source: { type: images, dir: ${SAMPLE_FLIGHT} }`, 'position:', ...positionLines.map((l) => `  ${l}`), 'sinks: { mqtt: { enabled: false } }'].join('\n') + '\n',
+    [
+      'log: { level: warn }',
+      `source: { type: images, dir: ${SAMPLE_FLIGHT} }`,
+      'position:',
+      ...positionLines.map((l) => `  ${l}`),
+      'sinks: { mqtt: { enabled: false } }',
+    ].join('\n') + '\n',
   );
   const out = join(work, 'results.jsonl');
   const run = await runCli(['run', '--config', config, '--out', out]);
   expect(run.code, run.stdout + run.stderr).toBe(0);
-  return readFileSync(out, 'utf8').trim().split('\n').map((l) => ResultSchema.parse(JSON.parse(l)));
+  return readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => ResultSchema.parse(JSON.parse(l)));
 }
 
 /** Nadir camera in level flight: the target is under the drone and the crop's side is the analytic one (Camera Module 3). */

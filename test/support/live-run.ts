@@ -69,7 +69,11 @@ export async function startLiveRun(setup: LiveRunSetup, droneId: string, lines: 
     ].join('\n') + '\n',
   );
   const collector = await startCollector(broker.url, `fieldeye/v1/${droneId}/#`);
-  const child = spawn(process.execPath, [CLI, 'run', '--config', config], { cwd: REPO_ROOT, env: standinEnv(join(work, 'yuv')).env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'run', '--config', config], {
+    cwd: REPO_ROOT,
+    env: standinEnv(join(work, 'yuv')).env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -62,9 +62,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   try {
     await access(MOSQUITTO_BIN, fsConstants.X_OK);
   } catch {
-    throw new Error(
-      `startMosquitto: ${MOSQUITTO_BIN} not found; run 'bash .ci/install-test-deps.sh' (or: apt-get install mosquitto)`,
-    );
+    throw new Error(`startMosquitto: ${MOSQUITTO_BIN} not found; run 'bash .ci/install-test-deps.sh' (or: apt-get install mosquitto)`);
   }
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'fieldeye-mosquitto-')));

@@ -15,7 +15,10 @@ function ffmpeg(args: string[]): void {
 export function makeMjpegFrames(dir: string, count: number, width = 640, height = 480): Buffer[] {
   mkdirSync(dir, { recursive: true });
   ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=10`, '-frames:v', String(count), '-q:v', '4', join(dir, 'f%03d.jpg')]);
-  return readdirSync(dir).filter((n) => n.endsWith('.jpg')).sort().map((n) => readFileSync(join(dir, n)));
+  return readdirSync(dir)
+    .filter((n) => n.endsWith('.jpg'))
+    .sort()
+    .map((n) => readFileSync(join(dir, n)));
 }
 
 /**
@@ -28,9 +31,13 @@ export function makeI420Frames(dir: string, count: number, width: number, height
   const input = source ? ['-i', source] : ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=10`];
   ffmpeg([
     ...input,
-    '-frames:v', String(count),
-    '-vf', `scale=${width}:${height}:out_range=full:out_color_matrix=bt601,format=yuvj420p`,
-    '-f', 'rawvideo', tight,
+    '-frames:v',
+    String(count),
+    '-vf',
+    `scale=${width}:${height}:out_range=full:out_color_matrix=bt601,format=yuvj420p`,
+    '-f',
+    'rawvideo',
+    tight,
   ]);
   const raw = readFileSync(tight);
   rmSync(tight);
@@ -83,7 +90,11 @@ export function standinEnv(framesDir: string, plan = 'normal'): StandinEnv {
       } catch {
         return [];
       }
-      return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { run: number; argv: string[] });
+      return text
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { run: number; argv: string[] });
     },
   };
 }

@@ -30,7 +30,10 @@ export async function startPtyPair(dir: string, name = 'tty'): Promise<PtyPair> 
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const both = await Promise.all([lstat(device), lstat(peer)]).then(() => true, () => false);
+    const both = await Promise.all([lstat(device), lstat(peer)]).then(
+      () => true,
+      () => false,
+    );
     if (both) break;
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`socat did not make the pseudo-terminals: ${err}`);
     await new Promise((r) => setTimeout(r, 20));

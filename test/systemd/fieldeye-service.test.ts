@@ -35,7 +35,19 @@ describe('systemd/fieldeye.service', () => {
   it('is a notify service with a watchdog, restarts that never give up except on a config error, and the state and config directories', () => {
     const text = readFileSync(UNIT, 'utf8');
     expect(text).not.toMatch(/^StartLimitBurst=/m);
-    for (const line of ['Type=notify', 'WatchdogSec=', 'Restart=on-failure', 'StartLimitIntervalSec=0', 'RestartPreventExitStatus=78', 'StateDirectory=fieldeye', 'ConfigurationDirectory=fieldeye', 'EnvironmentFile=-/etc/fieldeye/fieldeye.env', 'SupplementaryGroups=video dialout', 'ProtectSystem=strict', 'SystemCallFilter=@system-service']) {
+    for (const line of [
+      'Type=notify',
+      'WatchdogSec=',
+      'Restart=on-failure',
+      'StartLimitIntervalSec=0',
+      'RestartPreventExitStatus=78',
+      'StateDirectory=fieldeye',
+      'ConfigurationDirectory=fieldeye',
+      'EnvironmentFile=-/etc/fieldeye/fieldeye.env',
+      'SupplementaryGroups=video dialout',
+      'ProtectSystem=strict',
+      'SystemCallFilter=@system-service',
+    ]) {
       expect(text).toContain(line);
     }
   });

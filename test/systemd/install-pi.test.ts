@@ -38,7 +38,7 @@ describe('install-pi.sh --dry-run', () => {
     const out = dryRun(join(root, 'opt'), etc);
     expect(out).toContain(`install-pi: keeping ${etc}/config.yaml`);
     expect(out).toContain(`install-pi: keeping ${etc}/fieldeye.env`);
-    expect(out).not.toContain("config/pi4.yaml");
+    expect(out).not.toContain('config/pi4.yaml');
   });
 
   it('rejects an unknown option', () => {

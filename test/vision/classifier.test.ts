@@ -62,10 +62,7 @@ describe('Classifier (worker thread)', () => {
   });
 
   it('answers concurrent requests each with its own result', async () => {
-    const [a, b] = await Promise.all([
-      classifier.classify(seededInput(11), [1, 3, 224, 224]),
-      classifier.classify(seededInput(12), [1, 3, 224, 224]),
-    ]);
+    const [a, b] = await Promise.all([classifier.classify(seededInput(11), [1, 3, 224, 224]), classifier.classify(seededInput(12), [1, 3, 224, 224])]);
     const again = await classifier.classify(seededInput(11), [1, 3, 224, 224]);
     expect(Array.from(a.logits)).toEqual(Array.from(again.logits));
     expect(Array.from(a.logits)).not.toEqual(Array.from(b.logits));

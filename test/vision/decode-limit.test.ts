@@ -23,7 +23,9 @@ beforeAll(async () => {
   mkdirSync(join(work, 'frames'));
   bomb = await writePngBomb(bombPath, 16000, 16000);
   huge = await writePngBomb(join(work, 'huge.png'), 30000, 30000);
-  const ordinary = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 40, g: 120, b: 40 } } }).jpeg().toBuffer();
+  const ordinary = await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: 40, g: 120, b: 40 } } })
+    .jpeg()
+    .toBuffer();
   for (const name of ['f0.jpg', 'f2.jpg']) await sharp(ordinary).toFile(join(work, 'frames', name));
 }, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -41,9 +43,7 @@ describe('the decode pixel limit', () => {
     for (const mode of ['fast', 'exact'] as const) {
       const attempt = preprocessImage(bomb, options(mode));
       await expect(attempt).rejects.toBeInstanceOf(ImageTooLargeError);
-      await expect(attempt).rejects.toThrow(
-        'image too large to decode: 16000x16000 = 256.0 MP exceeds the limit of 64.0 MP (model.maxImageMegapixels)',
-      );
+      await expect(attempt).rejects.toThrow('image too large to decode: 16000x16000 = 256.0 MP exceeds the limit of 64.0 MP (model.maxImageMegapixels)');
     }
     // The limit is the configured one: a lower one refuses an ordinary 0.3 MP frame, naming it.
     const small = readFileSync(join(work, 'frames', 'f0.jpg'));
@@ -57,7 +57,10 @@ describe('the decode pixel limit', () => {
     const out = join(work, 'results.jsonl');
     const run = await runCli(['run', '--config', config, '--out', out]);
     expect(run.code, run.stderr).toBe(0);
-    const results = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { frame: { name: string } });
+    const results = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { frame: { name: string } });
     expect(results.map((r) => r.frame.name)).toEqual(['f0.jpg', 'f2.jpg']);
     expect(run.stdout).toContain('image too large to decode: 16000x16000 = 256.0 MP exceeds the limit of 64.0 MP');
     expect(run.stdout).toMatch(/frames failed\s+\|\s+\S+ 1/);
@@ -67,11 +70,16 @@ describe('the decode pixel limit', () => {
     const model = await ensureSynthModel(1, generatedModelsDir());
     const dashboard = await startDashboardCli(['--embedded-broker', '--model', model]);
     try {
-      for (const [bytes, size] of [[bomb, '16000x16000 = 256.0 MP'], [huge, '30000x30000 = 900.0 MP']] as const) {
+      for (const [bytes, size] of [
+        [bomb, '16000x16000 = 256.0 MP'],
+        [huge, '30000x30000 = 900.0 MP'],
+      ] as const) {
         const response = await fetch(`${dashboard.url}api/classify`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: bytes });
         expect(response.status).toBe(413);
         const body = (await response.json()) as { error: string };
-        expect(body.error).toBe(`this png is image too large to decode: ${size} exceeds the limit of 64.0 MP (model.maxImageMegapixels); send smaller frames, or raise the limit if this is a real camera frame and the memory allows it`);
+        expect(body.error).toBe(
+          `this png is image too large to decode: ${size} exceeds the limit of 64.0 MP (model.maxImageMegapixels); send smaller frames, or raise the limit if this is a real camera frame and the memory allows it`,
+        );
         expect(body.error).not.toMatch(/damaged|truncated/);
       }
     } finally {

@@ -134,13 +134,19 @@ describe('loadModel', () => {
   it('refuses a labels file that does not exist', async () => {
     const { model, card } = await synthWith({ ...synthCard, labelsFile: 'missing-labels.txt' });
     const err = await loadError(model);
-    expect(err.message).toMatch(new RegExp(`^labels file "missing-labels.txt" named by the card ${card.replace(/[.]/g, '\\.')} was not found \\(looked for .*missing-labels\\.txt and .*models/missing-labels\\.txt\\); put it next to the card or fix labelsFile$`));
+    expect(err.message).toMatch(
+      new RegExp(
+        `^labels file "missing-labels.txt" named by the card ${card.replace(/[.]/g, '\\.')} was not found \\(looked for .*missing-labels\\.txt and .*models/missing-labels\\.txt\\); put it next to the card or fix labelsFile$`,
+      ),
+    );
   });
 
   it('refuses a card that is not JSON or breaks the schema', async () => {
     const { model, card } = await synthWith(null, { 'net.card.json': '{ "cardVersion": 1,' });
     expect((await loadError(model)).message).toMatch(
-      new RegExp(`^model card ${card.replace(/[.]/g, '\\.')} is not valid JSON \\(.+\\); fix it, or delete it to load ${model.replace(/[.]/g, '\\.')} with ImageNet defaults$`),
+      new RegExp(
+        `^model card ${card.replace(/[.]/g, '\\.')} is not valid JSON \\(.+\\); fix it, or delete it to load ${model.replace(/[.]/g, '\\.')} with ImageNet defaults$`,
+      ),
     );
     const bad = await synthWith({ ...synthCard, precision: 'fp16' } as unknown as ModelCard);
     expect((await loadError(bad.model)).message).toBe(

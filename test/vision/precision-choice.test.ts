@@ -61,7 +61,12 @@ describe('choosePrecision', () => {
 
     // Second start on the same CPU and runtime: the cache answers, nothing is timed.
     const again = await choosePrecision({
-      fp32, int8, threads: 1, timingS: 0.5, cachePath, logger: silentLogger,
+      fp32,
+      int8,
+      threads: 1,
+      timingS: 0.5,
+      cachePath,
+      logger: silentLogger,
       measure: () => Promise.reject(new Error('must not time again')),
     });
     expect(again).toEqual({ ...choice, reason: 'cached' });
@@ -79,7 +84,16 @@ describe('choosePrecision', () => {
     expect(b).toMatchObject({ precision: 'int8', reason: 'measured' });
     const c = await choosePrecision({ fp32, int8, threads: 2, timingS: 0.1, cachePath, logger: silentLogger, machine, measure: timer(30, 5) });
     expect(c).toMatchObject({ precision: 'int8', reason: 'measured' });
-    const d = await choosePrecision({ fp32, int8, threads: 1, timingS: 0.1, cachePath, logger: silentLogger, machine, measure: () => Promise.reject(new Error('cached')) });
+    const d = await choosePrecision({
+      fp32,
+      int8,
+      threads: 1,
+      timingS: 0.1,
+      cachePath,
+      logger: silentLogger,
+      machine,
+      measure: () => Promise.reject(new Error('cached')),
+    });
     expect(d).toMatchObject({ precision: 'fp32', reason: 'cached', timing: { fp32P50Ms: 10, int8P50Ms: 20 } });
     expect(Object.keys((JSON.parse(readFileSync(cachePath, 'utf8')) as { entries: object }).entries)).toHaveLength(3);
   });
@@ -122,11 +136,19 @@ describe('selectModel (model.precision over model.path and model.int8Path)', () 
 
   it('refuses a pair that is not one network, and a precision with no model, naming the keys', async () => {
     const precisionCachePath = join(dir, 'unused.json');
-    await expect(selectModel({ ...base, path: fp32.path, int8Path: fp32.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.int8Path: expected an int8 model/);
-    await expect(selectModel({ ...base, path: int8.path, int8Path: int8.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.path: with model\.int8Path set, model\.path must be the FP32 model/);
-    await expect(selectModel({ ...base, path: fp32.path, int8Path: '', precision: 'int8', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.precision: "int8" needs model\.int8Path/);
+    await expect(selectModel({ ...base, path: fp32.path, int8Path: fp32.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(
+      /model\.int8Path: expected an int8 model/,
+    );
+    await expect(selectModel({ ...base, path: int8.path, int8Path: int8.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(
+      /model\.path: with model\.int8Path set, model\.path must be the FP32 model/,
+    );
+    await expect(selectModel({ ...base, path: fp32.path, int8Path: '', precision: 'int8', precisionCachePath }, 1, silentLogger)).rejects.toThrow(
+      /model\.precision: "int8" needs model\.int8Path/,
+    );
     const other = await loadModel(await ensureSynthModel(2, generatedModelsDir()));
     // Same labels and input (both are generated ImageNet models), so only the FP32 check can tell them apart: seed 2 is FP32.
-    await expect(selectModel({ ...base, path: fp32.path, int8Path: other.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(/model\.int8Path: expected an int8 model/);
+    await expect(selectModel({ ...base, path: fp32.path, int8Path: other.path, precision: 'auto', precisionCachePath }, 1, silentLogger)).rejects.toThrow(
+      /model\.int8Path: expected an int8 model/,
+    );
   });
 });

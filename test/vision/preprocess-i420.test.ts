@@ -26,11 +26,11 @@ let photo: string;
 /** A real field photo as a tightly packed I420 frame in the given encoding (made by ffmpeg). */
 function i420Of(space: YuvColourSpace): Buffer {
   const { matrix, range } = FFMPEG[space];
-  return execFileSync('ffmpeg', [
-    '-v', 'error', '-i', photo,
-    '-vf', `scale=${W}:${H}:out_color_matrix=${matrix}:out_range=${range},format=yuv420p`,
-    '-f', 'rawvideo', '-',
-  ], { maxBuffer: 1 << 24 });
+  return execFileSync(
+    'ffmpeg',
+    ['-v', 'error', '-i', photo, '-vf', `scale=${W}:${H}:out_color_matrix=${matrix}:out_range=${range},format=yuv420p`, '-f', 'rawvideo', '-'],
+    { maxBuffer: 1 << 24 },
+  );
 }
 
 /**
@@ -40,15 +40,36 @@ function i420Of(space: YuvColourSpace): Buffer {
  */
 function ffmpegRgb(tight: Buffer, space: YuvColourSpace): Buffer {
   const { matrix, range } = FFMPEG[space];
-  return execFileSync('ffmpeg', [
-    '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${W}x${H}`, '-i', '-',
-    '-vf', `scale=in_color_matrix=${matrix}:in_range=${range}:flags=neighbor+accurate_rnd+full_chroma_int+bitexact,format=rgb24`,
-    '-f', 'rawvideo', '-',
-  ], { input: tight, maxBuffer: 1 << 24 });
+  return execFileSync(
+    'ffmpeg',
+    [
+      '-v',
+      'error',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'yuv420p',
+      '-s',
+      `${W}x${H}`,
+      '-i',
+      '-',
+      '-vf',
+      `scale=in_color_matrix=${matrix}:in_range=${range}:flags=neighbor+accurate_rnd+full_chroma_int+bitexact,format=rgb24`,
+      '-f',
+      'rawvideo',
+      '-',
+    ],
+    { input: tight, maxBuffer: 1 << 24 },
+  );
 }
 
 beforeAll(() => {
-  photo = join(HELD_OUT, readdirSync(HELD_OUT).filter((n) => n.endsWith('.jpg')).sort()[0] as string);
+  photo = join(
+    HELD_OUT,
+    readdirSync(HELD_OUT)
+      .filter((n) => n.endsWith('.jpg'))
+      .sort()[0] as string,
+  );
 });
 
 describe('i420ToRgb against ffmpeg', () => {
@@ -102,8 +123,8 @@ describe('preprocessI420', () => {
 
   it('refuses a frame that is not at model scale, saying which keys to change', () => {
     const raw: RawFrameFormat = { format: 'i420', width: 640, height: 480, stride: 640 };
-    expect(() =>
-      preprocessI420(Buffer.alloc(640 * 480 * 1.5), raw, { mode: 'fast', resizeShorterPx: 256, cropPx: 224, norm: IMAGENET }),
-    ).toThrow(/source.widthPx\/heightPx 640x480: for yuv420 the shorter side must be the model's resize size \(256\)/);
+    expect(() => preprocessI420(Buffer.alloc(640 * 480 * 1.5), raw, { mode: 'fast', resizeShorterPx: 256, cropPx: 224, norm: IMAGENET })).toThrow(
+      /source.widthPx\/heightPx 640x480: for yuv420 the shorter side must be the model's resize size \(256\)/,
+    );
   });
 });

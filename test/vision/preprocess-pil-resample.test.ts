@@ -50,7 +50,10 @@ describe('resizeBilinearRegion', () => {
 
   it('keeps flat colour flat when shrinking and enlarging', () => {
     const flat: RgbImage = { data: new Uint8Array(50 * 40 * 3).fill(200), width: 50, height: 40 };
-    for (const [ow, oh] of [[13, 11], [120, 97]] as const) {
+    for (const [ow, oh] of [
+      [13, 11],
+      [120, 97],
+    ] as const) {
       expect(resizeBilinearRegion(flat, ow, oh, { left: 0, top: 0, width: ow, height: oh }).every((v) => v === 200)).toBe(true);
     }
   });

@@ -115,7 +115,10 @@ describe('fast mode against torchvision', () => {
 
   afterAll(() => {
     if (figures.length === 0) return;
-    const rows = figures.map((r) => `  ${r.file.padEnd(30)} max ${String(r.max).padStart(2)}  mean ${r.mean.toFixed(3)}  differing ${(r.differing / (3 * manifest.cropPx ** 2) * 100).toFixed(1)}%`);
+    const rows = figures.map(
+      (r) =>
+        `  ${r.file.padEnd(30)} max ${String(r.max).padStart(2)}  mean ${r.mean.toFixed(3)}  differing ${((r.differing / (3 * manifest.cropPx ** 2)) * 100).toFixed(1)}%`,
+    );
     console.log(`fast mode vs torchvision ${manifest.versions['torchvision']} (abs difference per byte):\n${rows.join('\n')}`);
   });
 
