@@ -65,6 +65,7 @@ export class ImagesFrameSource implements FrameSource {
   async *frames(): AsyncIterable<Frame> {
     const count = this.expectedCount;
     for (let seq = 0; seq < count; seq++) {
+      if (this.#closed) return;
       const e = this.entries[seq] as Entry;
       // A file that vanished or cannot be read still becomes a frame; decoding reports it with its seq.
       const bytes = await readFile(e.path).catch(() => Buffer.alloc(0));
@@ -72,5 +73,10 @@ export class ImagesFrameSource implements FrameSource {
     }
   }
 
-  async close(): Promise<void> {}
+  /** Ends an iteration in progress after the frame it is on: nothing more is read. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #closed = false;
 }

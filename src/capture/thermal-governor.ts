@@ -96,7 +96,7 @@ export class ThermalGovernor {
     return true;
   }
 
-  /** The source with the cap applied; kept frames are renumbered so seq stays contiguous. Drops count as "thermal". */
+  /** The source with the cap applied; frames keep their seq (the flight sessions number what the pipeline gets). Drops count as "thermal". */
   capFrames(source: FrameSource): FrameSource {
     // Frames keep the seq their source gave them; the flight sessions downstream number what reaches the pipeline.
     return wrapFrames(source, { step: (frame) => (this.keep(frame) ? frame : null), drops: () => ({ thermal: this.dropped }) });

@@ -8,6 +8,7 @@ import type { Track, TrackSample } from '../geo/track.js';
 import type { Logger } from '../platform/logger.js';
 import type { Result } from '../publish/result-schema.js';
 import type { Sink } from '../publish/sink.js';
+import { assertValidResult } from '../publish/result-encoding.js';
 import { FlightWriter, type NewFlight } from './flight-writer.js';
 import type { FlightManifest, TelemetryRecord } from './recording-format.js';
 
@@ -160,6 +161,8 @@ export class FlightRecorder {
   readonly sink: Sink = {
     name: 'recording',
     write: async (result: Result) => {
+      if (this.#sinkClosed) throw new Error(`recording: write after close (seq ${result.seq}); this is a bug in the caller`);
+      assertValidResult(result, 'recording');
       // Results leave in frame order: once one of a later flight arrives, the earlier flights have all of theirs.
       for (const [id, writer] of this.#writers) {
         if (id === result.flightId || writer === this.#current) break;
@@ -169,8 +172,12 @@ export class FlightRecorder {
       const writer = this.#writers.get(result.flightId) ?? (this.#writers.size === 1 ? this.#current : undefined);
       if (writer && this.#recorded.has(key(result.flightId, result.seq))) await writer.writeResult(result);
     },
-    close: async () => {},
+    // The recorder itself closes the folders (close()); the sink only stops taking results.
+    close: async () => {
+      this.#sinkClosed = true;
+    },
   };
+  #sinkClosed = false;
 
   async #finish(writer: FlightWriter, reason: 'source-ended' | 'stopped' | 'next-flight'): Promise<FlightManifest> {
     const manifest = await writer.close(reason);

@@ -48,7 +48,7 @@ export class RecordingFrameSource implements FrameSource {
     for (let loop = 0; loop < this.#loops; loop++) {
       const startedMs = performance.now();
       for (const [i, r] of this.#records.entries()) {
-        if (signal?.aborted) return;
+        if (signal?.aborted || this.#closed) return;
         const seq = loop * this.#records.length + i;
         // maxFrames bounds the whole replay, loops included.
         if (seq >= this.expectedCount) return;
@@ -71,7 +71,12 @@ export class RecordingFrameSource implements FrameSource {
     }
   }
 
-  async close(): Promise<void> {}
+  /** Ends an iteration in progress after the frame it is on: nothing more is read. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #closed = false;
 }
 
 /** An imported photo's geotag from its record (`source.geotag`); nothing when absent or unreadable (then telemetry answers). */

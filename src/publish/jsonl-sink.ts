@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import type { Result } from './result-schema.js';
 import type { Sink } from './sink.js';
+import { assertValidResult } from './result-encoding.js';
 
 export interface JsonlSinkOptions {
   /** File to append to; parent directories are created. */
@@ -44,6 +45,11 @@ export class JsonlSink implements Sink {
   write(result: Result): Promise<void> {
     if (this.#closing !== undefined) {
       return Promise.reject(new Error(`jsonl: write to ${this.path} after close (seq ${result.seq}); this is a bug in the caller`));
+    }
+    try {
+      assertValidResult(result, 'jsonl');
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
     const line = `${JSON.stringify(result)}\n`;
     const done = this.#tail.then(async () => {

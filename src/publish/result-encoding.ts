@@ -2,6 +2,20 @@
 import type { z } from 'zod';
 import { ResultSchema, type Result } from './result-schema.js';
 
+/**
+ * Every sink's gate: throws naming the seq and the field when `result` fails the schema. The bytes a file sink writes
+ * stay its own JSON.stringify(result), so recorded and replayed files compare byte for byte as before.
+ */
+export function assertValidResult(result: Result, sink: string): void {
+  const parsed = ResultSchema.safeParse(result);
+  if (!parsed.success) {
+    throw new Error(
+      `${sink}: result seq ${seqOf(result)} is not a valid payload, not written: ${formatIssues(parsed.error)}; ` +
+        'fix the stage that produced this field (schema: src/publish/result-schema.ts)',
+    );
+  }
+}
+
 /** Validates a result and returns the exact JSON text to publish; throws naming the seq and the field when it is not valid. */
 export function encodeResult(result: Result): string {
   const parsed = ResultSchema.safeParse(result);
