@@ -48,6 +48,15 @@ function thermalHealth(flags: ThrottleFlags | null, governor: NonNullable<Health
   return { throttled: raw, thermal: { firmware, governor } };
 }
 
+/** The pipeline's fault counts, with the camera's restarts as hardware faults (the camera source counts those itself). */
+function faultsReport(metrics: PipelineMetrics, camera: Health['camera']): NonNullable<Health['faults']> {
+  const last = metrics.lastFault;
+  return {
+    counts: { ...metrics.faults, hardware: metrics.faults.hardware + (camera?.restarts ?? 0) },
+    last: last ? { code: last.code, stage: last.stage, message: last.message, at: new Date(last.atMs).toISOString() } : null,
+  };
+}
+
 export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
   const now = deps.now ?? Date.now;
   const cpuTempC = deps.cpuTempC ?? (() => readSocTemperatureC());
@@ -63,6 +72,7 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
     windowFromResult = deps.metrics.results;
     const stats = deps.outboxStats();
     const failed = Object.values(deps.metrics.failedByStage).reduce((sum, n) => sum + n, 0);
+    const camera = deps.camera?.() ?? null;
     const health: Health = {
       schemaVersion: HEALTH_SCHEMA_VERSION,
       droneId: deps.droneId,
@@ -86,10 +96,11 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
       ...(deps.broker ? { broker: deps.broker() } : {}),
       cpuTempC: await cpuTempC(),
       ...thermalHealth(await throttle(), deps.thermalGovernor?.() ?? null),
-      camera: deps.camera?.() ?? null,
+      camera,
       position: deps.position?.() ?? null,
       clock: deps.clock?.() ?? null,
       model: deps.model ?? null,
+      faults: faultsReport(deps.metrics, camera),
     };
     HealthSchema.parse(health);
     if (health.link === 'down') {

@@ -125,7 +125,11 @@ export async function openMqttPublishing(input: MqttPublishingInput): Promise<Mq
   void health.report();
 
   const thumbs = mqttConfig.thumb.enabled
-    ? new ThumbPublisher(mqtt, { ...mqttConfig.thumb, flightId: input.flightId }, logger.child({ stage: 'thumb' }))
+    ? new ThumbPublisher(
+        mqtt,
+        { ...mqttConfig.thumb, flightId: input.flightId, maxInputPixels: Math.round(input.config.model.maxImageMegapixels * 1e6) },
+        logger.child({ stage: 'thumb' }),
+      )
     : null;
 
   return {

@@ -1,6 +1,7 @@
 // Opens a flight's sinks from the config: the flight recorder, the JSON-lines file, and MQTT publishing (through the
 // durable outbox, to the configured broker or an embedded one); each taps the frames it needs.
 import { join } from 'node:path';
+import type { RpicamHealth } from '../capture/rpicam-frame-source.js';
 import type { Secrets } from '../config/resolve-secrets.js';
 import type { Config } from '../config/schema.js';
 import type { ConfigError } from '../config/config-error.js';
@@ -16,6 +17,7 @@ import { startEmbeddedBroker } from '../publish/embedded-broker.js';
 import { configSha256 } from '../publish/flight-document.js';
 import { JsonlSink } from '../publish/jsonl-sink.js';
 import type { PublishCheck } from '../publish/mqtt-link-options.js';
+import type { Health } from '../publish/health-schema.js';
 import type { DeliveryAccount } from '../publish/outbox-mqtt-sink.js';
 import type { Sink } from '../publish/sink.js';
 import type { LoadedModel } from '../vision/model-loader.js';
@@ -46,6 +48,11 @@ export interface SinkParts {
   onLinkFault: (error: ConfigError) => void;
   outPath?: string;
   stopped: () => boolean;
+}
+
+/** The camera's state as health reports it, read once per report. */
+function cameraHealth(h: RpicamHealth): NonNullable<Health['camera']> {
+  return { state: h.state, present: h.cameraPresent, restarts: h.restarts };
 }
 
 function recordedCamera(config: Config): FlightManifest['camera'] {
@@ -126,7 +133,7 @@ async function openPublishing(
     metrics: parts.metrics,
     ...(position.health ? { position: () => position.health?.() ?? null } : {}),
     clock: () => parts.clock.health(),
-    ...(camera ? { camera: () => ({ state: camera.health().state, present: camera.health().cameraPresent, restarts: camera.health().restarts }) } : {}),
+    ...(camera ? { camera: () => cameraHealth(camera.health()) } : {}),
     ...(thermal ? { thermalGovernor: () => thermal.health() } : {}),
     logger: log.child({ stage: 'sink:mqtt' }),
   });

@@ -97,7 +97,7 @@ export class UploadClassifier {
       out = await this.classifier.classifyImage(bytes, k);
     } catch (error) {
       // Too many pixels is not a damaged file: say so, with the size and the limit (413: the content is too large).
-      if (error instanceof ImageTooLargeError) throw new UploadRejected(413, `this ${meta.format ?? 'image'} is ${error.message}`);
+      if (error instanceof ImageTooLargeError) throw new UploadRejected(413, `this ${meta.format ?? 'image'} cannot be classified, ${error.message}`);
       throw new UploadRejected(415, `this ${meta.format ?? 'image'} cannot be classified: ${(error as Error).message}`);
     }
     return {

@@ -1,4 +1,17 @@
 // Counters and latency percentiles for one pipeline run: what the summary table and health report show.
+import { faultCodeOf, type FaultCode } from '../platform/fieldeye-error.js';
+
+/** Fault events by the code of their error. */
+export type FaultCounts = Record<FaultCode, number>;
+
+/** The newest fault: what an operator reads first when the counts move. */
+export interface LastFault {
+  code: FaultCode;
+  /** Where it happened: preprocess, classify, sink:<name>. */
+  stage: string;
+  message: string;
+  atMs: number;
+}
 
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -38,13 +51,22 @@ export class PipelineMetrics {
   readonly failedByStage: Record<string, number> = {};
   readonly sinkFailures: Record<string, number> = {};
   readonly dropped: Record<string, number> = {};
+  readonly faults: FaultCounts = { config: 0, input: 0, model: 0, link: 0, hardware: 0, internal: 0 };
+  lastFault: LastFault | null = null;
   private readonly totals: number[] = [];
   private readonly stageSums: StageTimes = { decode: 0, preprocess: 0, inference: 0, total: 0 };
   private readonly top1 = new Map<string, number>();
   private readonly startedMs = performance.now();
 
-  frameFailed(stage: string): void {
+  /** A frame that produced no result; the error's fault code is counted too. */
+  frameFailed(stage: string, error?: unknown): void {
     this.failedByStage[stage] = (this.failedByStage[stage] ?? 0) + 1;
+    if (error !== undefined) this.recordFault(faultCodeOf(error), stage, error);
+  }
+
+  private recordFault(code: FaultCode, stage: string, error: unknown): void {
+    this.faults[code]++;
+    this.lastFault = { code, stage, message: error instanceof Error ? error.message : String(error), atMs: Date.now() };
   }
 
   /** The source's own drop counters, copied in as the flight goes (the source is what counts them). */
@@ -57,8 +79,10 @@ export class PipelineMetrics {
     return Object.values(this.dropped).reduce((sum, n) => sum + n, 0);
   }
 
-  sinkFailed(sink: string): void {
+  /** A result a sink could not take: a link fault (the broker, or the disk under a file sink). */
+  sinkFailed(sink: string, error?: unknown): void {
     this.sinkFailures[sink] = (this.sinkFailures[sink] ?? 0) + 1;
+    if (error !== undefined) this.recordFault('link', `sink:${sink}`, error);
   }
 
   resultDone(times: StageTimes, top1Label: string, positioned: boolean): void {

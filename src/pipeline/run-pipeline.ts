@@ -11,6 +11,7 @@ import { topK } from '../vision/top-k.js';
 import { RESULT_SCHEMA_VERSION, type Result } from '../publish/result-schema.js';
 import type { Sink } from '../publish/sink.js';
 import type { Logger } from '../platform/logger.js';
+import { faultCodeOf } from '../platform/fieldeye-error.js';
 import type { ResultClock } from './clock-reference.js';
 import { PipelineMetrics, type PipelineSummary } from './metrics.js';
 
@@ -72,8 +73,8 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     for (const sink of deps.sinks) {
       const chain = (sinkChains.get(sink) as Promise<void>).then(() =>
         sink.write(result).catch((err: Error) => {
-          metrics.sinkFailed(sink.name);
-          logger.error({ stage: `sink:${sink.name}`, seq: result.seq, err: err.message }, 'sink could not take result');
+          metrics.sinkFailed(sink.name, err);
+          logger.error({ stage: `sink:${sink.name}`, seq: result.seq, err: err.message, fault: 'link' }, 'sink could not take result');
         }),
       );
       sinkChains.set(sink, chain);
@@ -91,8 +92,8 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     try {
       pre = await deps.preprocess(frame);
     } catch (err) {
-      metrics.frameFailed('preprocess');
-      stageLog.preprocess.error({ seq: frame.seq, frame: frame.name, err: (err as Error).message }, 'frame skipped');
+      metrics.frameFailed('preprocess', err);
+      stageLog.preprocess.error({ seq: frame.seq, frame: frame.name, err: (err as Error).message, fault: faultCodeOf(err) }, 'frame skipped');
       return null;
     }
     return { frame, startedMs, pre, stamped, where };
@@ -102,8 +103,8 @@ export async function runPipeline(deps: PipelineDeps): Promise<PipelineSummary> 
     try {
       return await deps.classify(deps.modelInput ? deps.modelInput(p.pre) : p.pre.input, deps.inputDims);
     } catch (err) {
-      metrics.frameFailed('classify');
-      stageLog.classify.error({ seq: p.frame.seq, frame: p.frame.name, err: (err as Error).message }, 'frame skipped');
+      metrics.frameFailed('classify', err);
+      stageLog.classify.error({ seq: p.frame.seq, frame: p.frame.name, err: (err as Error).message, fault: faultCodeOf(err) }, 'frame skipped');
       return null;
     }
   };

@@ -4,9 +4,12 @@ import { EXIT } from './exit-codes.js';
 
 /**
  * config: the configuration is wrong (restarting cannot help); input: a frame, file or payload is bad; model: the
- * model or its card is wrong or missing; link: the broker or telemetry link; hardware: the camera or the SoC.
+ * model or its card is wrong or missing, or it cannot run a frame; link: the broker or telemetry link; hardware: the
+ * camera or the SoC; internal: fieldeye's own machinery (a crashed inference worker, a bug) where a restart may help.
  */
-export type FaultCode = 'config' | 'input' | 'model' | 'link' | 'hardware';
+export type FaultCode = 'config' | 'input' | 'model' | 'link' | 'hardware' | 'internal';
+
+export const FAULT_CODES: readonly FaultCode[] = ['config', 'input', 'model', 'link', 'hardware', 'internal'];
 
 export class FieldeyeError extends Error {
   constructor(
@@ -26,7 +29,7 @@ export function exitCodeFor(error: unknown): number {
   return error instanceof FieldeyeError && (error.code === 'config' || error.code === 'model') ? EXIT.config : EXIT.failure;
 }
 
-/** The fault code of any error, 'input' for ones fieldeye did not raise itself (a bug, or a library's own). */
-export function faultCodeOf(error: unknown): FaultCode | 'unknown' {
-  return error instanceof FieldeyeError ? error.code : 'unknown';
+/** The fault code of any error; 'internal' for ones fieldeye did not raise on purpose (a bug, or a library's own). */
+export function faultCodeOf(error: unknown): FaultCode {
+  return error instanceof FieldeyeError ? error.code : 'internal';
 }

@@ -1,5 +1,6 @@
 // The `health` payload, published every sinks.mqtt.healthIntervalS: how the drone's pipeline and link are doing right now.
 import { z } from 'zod';
+import { FAULT_CODES } from '../platform/fieldeye-error.js';
 
 export const HEALTH_SCHEMA_VERSION = 1;
 
@@ -153,6 +154,18 @@ export const HealthSchema = z.strictObject({
       int8P50Ms: z.number().positive().nullable(),
     })
     .nullable()
+    .optional(),
+  /**
+   * Faults since the flight started, by code (config | input | model | link | hardware | internal): input and model =
+   * frames that failed, link = results a sink could not take, hardware = camera restarts. Optional: reports from
+   * earlier versions lack it.
+   */
+  faults: z
+    .strictObject({
+      counts: z.record(z.enum(FAULT_CODES), z.number().int().nonnegative()),
+      /** The newest one, where it happened (preprocess, classify, sink:<name>, camera) and what it said; null before the first. */
+      last: z.strictObject({ code: z.enum(FAULT_CODES), stage: z.string(), message: z.string(), at: z.iso.datetime() }).nullable(),
+    })
     .optional(),
 });
 

@@ -11,6 +11,11 @@ export interface ThumbOptions {
   quality: number;
   everyNth: number;
   flightId: string;
+  /**
+   * The decode limit of every other path (model.maxImageMegapixels, in pixels): a decompression bomb costs a
+   * preview only its header, never the memory of decoding it.
+   */
+  maxInputPixels: number;
 }
 
 export interface ThumbTransport {
@@ -67,7 +72,7 @@ export class ThumbPublisher {
 
   private async publish(frame: Frame): Promise<void> {
     try {
-      const jpeg = await sharp(frame.bytes, { failOn: 'truncated' })
+      const jpeg = await sharp(frame.bytes, { failOn: 'truncated', limitInputPixels: this.options.maxInputPixels })
         .resize({ width: this.options.widthPx, withoutEnlargement: true })
         .jpeg({ quality: this.options.quality, mozjpeg: false })
         .toBuffer();

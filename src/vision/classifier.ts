@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import { packageRoot } from '../platform/package-root.js';
+import { FieldeyeError, type FaultCode } from '../platform/fieldeye-error.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './classifier-protocol.js';
 
 export interface ClassifierOptions {
@@ -24,8 +25,13 @@ export interface Classification {
   inferenceMs: number;
 }
 
-export class ClassifierError extends Error {
+/** Inference failures: 'model' when the model cannot run (load, a frame it refuses), 'internal' when the worker fails. */
+export class ClassifierError extends FieldeyeError {
   override name = 'ClassifierError';
+
+  constructor(message: string, code: FaultCode = 'internal') {
+    super(code, message);
+  }
 }
 
 /**
@@ -78,7 +84,7 @@ export class Classifier {
     });
     if (ready.type === 'failed') {
       await worker.terminate();
-      throw new ClassifierError(`onnxruntime could not load the model: ${ready.message}`);
+      throw new ClassifierError(`onnxruntime could not load the model: ${ready.message}`, 'model');
     }
     if (ready.type !== 'ready') throw new ClassifierError(`inference worker sent ${ready.type} before ready`);
     return new Classifier(worker, ready.loadMs, threads);
@@ -116,7 +122,7 @@ export class Classifier {
     const waiter = this.pending.get(reply.id);
     if (!waiter) return;
     this.pending.delete(reply.id);
-    if (reply.type === 'error') waiter.reject(new ClassifierError(`inference failed: ${reply.message}`));
+    if (reply.type === 'error') waiter.reject(new ClassifierError(`inference failed: ${reply.message}`, 'model'));
     else waiter.resolve({ logits: new Float32Array(reply.logits), dims: reply.dims, inferenceMs: reply.inferenceMs });
   }
 

@@ -42,9 +42,10 @@ export async function readFrameMetadata(bytes: Buffer, maxPixels: number = DEFAU
   } catch (err) {
     throw toImageDecodeError(err, bytes);
   }
-  // Pages multiply the pixels for animated/multi-page formats; a still image has one.
-  const pixels = (meta.width ?? 0) * (meta.pageHeight ?? meta.height ?? 0) * Math.max(1, meta.pages ?? 1);
-  if (pixels > maxPixels) throw new ImageTooLargeError(meta.width ?? 0, meta.height ?? 0, maxPixels);
+  // Only the first page of a multi-page TIFF or an animation is ever decoded (sharp's default), so one page is
+  // what must fit: a 20-page scan of ordinary pages is not a bomb.
+  const pageHeight = meta.pageHeight ?? meta.height ?? 0;
+  if ((meta.width ?? 0) * pageHeight > maxPixels) throw new ImageTooLargeError(meta.width ?? 0, pageHeight, maxPixels);
   return meta;
 }
 

@@ -135,7 +135,7 @@ const WRAPPERS: Record<string, Wrap> = {
     return { source: recorder.tapFrames(inner), dispose: async () => void (await recorder.close('stopped')) };
   },
   'ThumbPublisher.tapFrames': async (inner) => {
-    const thumbs = new ThumbPublisher(link, { widthPx: 96, quality: 60, everyNth: 1, flightId: 'contract-thumbs' }, silentLogger);
+    const thumbs = new ThumbPublisher(link, { widthPx: 96, quality: 60, everyNth: 1, flightId: 'contract-thumbs', maxInputPixels: 64e6 }, silentLogger);
     return { source: thumbs.tapFrames(inner), dispose: () => thumbs.flush() };
   },
 };

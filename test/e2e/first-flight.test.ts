@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import exifr from 'exifr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HealthSchema } from '../../src/publish/health-schema.js';
 import { ResultSchema, type Result } from '../../src/publish/result-schema.js';
 import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { startCollector } from '../support/mqtt-collector.js';
@@ -108,6 +109,7 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
       `sinks: { mqtt: { url: "${broker.url}" } }`,
     ]);
     const collector = await startCollector(broker.url, 'fieldeye/v1/e2e-drone/result');
+    const healthCollector = await startCollector(broker.url, 'fieldeye/v1/e2e-drone/health');
     const run = await runCli(['run', '--config', config]);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     const logs = logLines(run.stdout);
@@ -116,9 +118,19 @@ describe('fieldeye run: first flight through a real Mosquitto', () => {
     expect(skipped).toHaveLength(undecodable);
     for (const s of skipped) {
       expect(s['stage']).toBe('preprocess');
+      expect(s['fault']).toBe('input');
       expect(typeof s['seq']).toBe('number');
       expect(String(s['err'])).toMatch(/not a decodable image|image/i);
     }
+    // Health reports the faults by code: the flight's last report counts every bad frame as an input fault.
+    const frames = 3 + bad.length;
+    const final = async () => healthCollector.messages.map((m) => HealthSchema.parse(JSON.parse(m.text))).find((h) => h.frames === frames);
+    for (let waited = 0; !(await final()) && waited < 5_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    await healthCollector.close();
+    const faults = (await final())?.faults;
+    expect(faults?.counts).toEqual({ config: 0, input: undecodable, model: 0, link: 0, hardware: 0, internal: 0 });
+    expect(faults?.last).toMatchObject({ code: 'input', stage: 'preprocess' });
+    expect(faults?.last?.message).toMatch(/not a decodable image/);
     const published = await collector.waitFor(3 + (bad.length - undecodable), 10_000);
     await collector.close();
     expect(published).toHaveLength(3 + (bad.length - undecodable));

@@ -78,7 +78,7 @@ describe('the decode pixel limit', () => {
         expect(response.status).toBe(413);
         const body = (await response.json()) as { error: string };
         expect(body.error).toBe(
-          `this png is image too large to decode: ${size} exceeds the limit of 64.0 MP (model.maxImageMegapixels); send smaller frames, or raise the limit if this is a real camera frame and the memory allows it`,
+          `this png cannot be classified, image too large to decode: ${size} exceeds the limit of 64.0 MP (model.maxImageMegapixels); send smaller frames, or raise the limit if this is a real camera frame and the memory allows it`,
         );
         expect(body.error).not.toMatch(/damaged|truncated/);
       }
