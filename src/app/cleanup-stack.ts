@@ -12,9 +12,9 @@ export class CleanupStack {
 
   /** Last opened, first closed: the pipeline's sinks close before the link and the sources they read from. */
   async closeAll(log: Logger): Promise<void> {
-    for (const close of this.#steps.reverse()) {
+    // Taken out first: a second closeAll while this one runs finds nothing left to close twice.
+    for (const close of this.#steps.splice(0).reverse()) {
       await close().catch((err: Error) => log.warn({ err: err.message }, 'error while shutting down'));
     }
-    this.#steps.length = 0;
   }
 }
