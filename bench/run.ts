@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections (inference FP32 vs fieldeye int8 vs the PyTorch int8 peer, worker
-// event-loop lag, preprocessing, capture-to-tensor, outbox + Mosquitto), prints markdown and writes bench/results/<date>-<host>.json.
+// event-loop lag, preprocessing, capture-to-tensor, outbox + Mosquitto, the ground store), prints markdown and writes bench/results/<date>-<host>.json.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   if (threads.some((t) => !Number.isInteger(t) || t < 1))
     throw new RangeError(`--threads: expected a comma-separated list of positive integers, received ${arg('--threads')}`);
   const seconds = Number(arg('--seconds') ?? 3);
-  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox').split(','));
+  const only = new Set((arg('--only') ?? 'inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox,ground').split(','));
   const fp32 = await ensureSynthModel(1, generatedModelsDir());
   const ctx: Context = { threads, seconds, fp32, int8: await quantizedModels(fp32) };
   const machine = machineInfo();
@@ -226,6 +226,12 @@ async function main(): Promise<void> {
       ['--frames', '10000', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : []))],
     ],
     ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],
+    [
+      'ground',
+      'Ground store: results/s stored into GeoPackage and PostGIS (1 and 3 drones live, a backlog drained) and the ground process RSS over 100,000 results',
+      'ground-bench',
+      [],
+    ],
   ];
   for (const [name, title, script, scriptArgs] of scripts) {
     if (!only.has(name)) continue;

@@ -16,7 +16,17 @@ interface MemoryData {
   peakRssMb: number;
 }
 
+interface GroundRun {
+  store: string;
+  drones: number;
+  mode: 'live' | 'backlog';
+  results: number;
+  resultsPerS: number;
+  rssMb: { at25: number; at100: number; max: number; firstHalfMax?: number; secondHalfMax?: number };
+}
+
 export interface BenchSections {
+  ground?: { runs: GroundRun[] } | null;
   inference?: InferenceBenchRow[];
   'end-to-end'?: { rows: EndToEndRow[] } | null;
   memory?: MemoryData | null;
@@ -76,6 +86,7 @@ export function checkTargets(s: BenchSections, pi4: boolean): Check[] {
     });
     checks.push({ target: 'steady RSS at most 300 MB', measured: `${f(mem.end.rssMb, 0)} MB (peak ${f(mem.peakRssMb, 0)} MB)`, met: mem.end.rssMb <= 300 });
   }
+  checks.push(...groundChecks(s.ground?.runs ?? []));
   const int8AtMax = inf.filter((r) => r.precision === 'int8' && r.threads === Math.min(4, maxThreads)).sort((a, b) => a.p50Ms - b.p50Ms)[0];
   if (int8AtMax) {
     checks.push({
@@ -92,6 +103,35 @@ export function checkTargets(s: BenchSections, pi4: boolean): Check[] {
     });
     const pure = drone.pipeline.fps / drone.pureInferenceFps;
     checks.push({ target: 'Pi 4: end to end at least 0.9x pure inference', measured: `${f(pure)}x`, met: pi4 ? pure >= 0.9 : null });
+  }
+  return checks;
+}
+
+/** Issue 17's goals: one worker keeps up with a fleet, and the ground process does not grow with what it has stored. */
+function groundChecks(runs: GroundRun[]): Check[] {
+  const checks: Check[] = [];
+  const live = (store: string) => runs.find((r) => r.store === store && r.drones === 1 && r.mode === 'live' && r.results < 100_000);
+  for (const [store, goal] of [
+    ['PostGIS', 2000],
+    ['GeoPackage', 1000],
+  ] as const) {
+    const r = live(store);
+    if (r)
+      checks.push({
+        target: `ground: at least ${goal} results/s into ${store}, one worker`,
+        measured: `${r.resultsPerS} results/s`,
+        met: r.resultsPerS >= goal,
+      });
+  }
+  for (const r of runs.filter((x) => x.results >= 100_000 && x.rssMb.firstHalfMax !== undefined)) {
+    const first = r.rssMb.firstHalfMax ?? 0;
+    const second = r.rssMb.secondHalfMax ?? 0;
+    const growth = ((second - first) / first) * 100;
+    checks.push({
+      target: `ground: ${r.store} RSS flat over ${r.results.toLocaleString('en')} results (peak of the second half within 10 % of the first half's)`,
+      measured: `${growth.toFixed(1)} % (${first} -> ${second} MB)`,
+      met: growth <= 10,
+    });
   }
   return checks;
 }

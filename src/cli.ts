@@ -172,17 +172,35 @@ async function main(argv: string[]): Promise<number> {
     });
   ground
     .command('export')
-    .description('Copy what the store holds (all, one drone or one flight) into a new GeoPackage for QGIS.')
-    .requiredOption('-c, --config <file>', 'the ground config whose store to read')
-    .requiredOption('--out <file>', 'the new .gpkg file')
+    .description(
+      'Copy what the store holds (all, one drone, one flight, or what was captured since a time) into a new GeoPackage, GeoJSON or CSV file for QGIS or a spreadsheet.',
+    )
+    // No --config of its own: `ground`'s (a global option here) takes it wherever it is on the line, so one declared
+    // here would never be set; it is read with optsWithGlobals.
+    .requiredOption('--out <file>', 'the new file (never overwritten)')
     .option('--drone <id>', 'only this drone')
     .option('--flight <id>', 'only this flight')
-    .action(async (opts: { config: string; out: string; drone?: string; flight?: string }) => {
+    .option('--since <time>', 'only what was captured at or after this ISO 8601 date or date-time (2024-05-01 = midnight UTC; 2024-05-01T10:30:00Z)')
+    .option('--format <format>', 'gpkg (every layer; default), geojson (one layer) or csv (one row per result)')
+    .option('--geometry <layer>', 'with --format geojson: points (results; default), footprints or tracks')
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<{
+        config: string;
+        out: string;
+        drone?: string;
+        flight?: string;
+        since?: string;
+        format?: string;
+        geometry?: string;
+      }>();
       exitCode = await groundExportCommand({
         config: opts.config,
         out: opts.out,
         ...(opts.drone !== undefined ? { droneId: opts.drone } : {}),
         ...(opts.flight !== undefined ? { flightId: opts.flight } : {}),
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.format !== undefined ? { format: opts.format } : {}),
+        ...(opts.geometry !== undefined ? { geometry: opts.geometry } : {}),
       });
     });
 
