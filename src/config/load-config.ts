@@ -14,13 +14,26 @@ export interface LoadedConfig {
   file: string | null;
 }
 
-function readConfigFile(file: string): unknown {
+/** How a kind of config file is named in errors: the drone's config, or the ground station's. */
+export interface ConfigFileKind {
+  /** "config file", "ground config" */
+  label: string;
+  /** A few of its top-level keys, for the error that says the top level must be a mapping. */
+  exampleKeys: string;
+  /** Where every key is documented. */
+  reference: string;
+}
+
+const DRONE_CONFIG: ConfigFileKind = { label: 'config file', exampleKeys: 'droneId: ..., source: ..., sinks: ...', reference: 'config/default.yaml' };
+
+/** Reads and parses a YAML/JSON config file; an empty one is {}, a top level that is not a mapping is an error. */
+export function readConfigDocument(file: string, kind: ConfigFileKind = DRONE_CONFIG): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new ConfigError(`config file ${file}: cannot read it (${code}); pass an existing file with --config`);
+    throw new ConfigError(`${kind.label} ${file}: cannot read it (${code}); pass an existing file with --config`);
   }
   let doc: unknown;
   try {
@@ -28,27 +41,30 @@ function readConfigFile(file: string): unknown {
   } catch (err) {
     const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}` : '';
     const first = (err as Error).message.split('\n')[0];
-    throw new ConfigError(`config file ${file}: not valid YAML${where}: ${first}`);
+    throw new ConfigError(`${kind.label} ${file}: not valid YAML${where}: ${first}`);
   }
   // An empty file (or one holding only comments) is a config with every default, like no file at all.
   if (doc === null || doc === undefined) return {};
-  // Anything else must be a mapping: a scalar or a list would otherwise be dropped and the flight would run on
+  // Anything else must be a mapping: a scalar or a list would otherwise be dropped and the process would run on
   // defaults with nobody told.
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new ConfigError(
-      `config file ${file}: the top level must be a mapping of keys (droneId: ..., source: ..., sinks: ...), received ${describeValue(doc)}; ` +
-        'see config/default.yaml for every key',
+      `${kind.label} ${file}: the top level must be a mapping of keys (${kind.exampleKeys}), received ${describeValue(doc)}; ` +
+        `see ${kind.reference} for every key`,
     );
   }
-  return doc;
+  return doc as Record<string, unknown>;
 }
 
-/** FIELDEYE__sinks__mqtt__url=mqtt://x sets sinks.mqtt.url; values are parsed as YAML scalars (5 -> number). */
-export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv): unknown {
+/**
+ * FIELDEYE__sinks__mqtt__url=mqtt://x sets sinks.mqtt.url; values are parsed as YAML scalars (5 -> number). The
+ * ground station's config takes the same form under its own prefix.
+ */
+export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv, prefix: string = ENV_OVERRIDE_PREFIX): unknown {
   const root: Record<string, unknown> = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? structuredClone(doc as Record<string, unknown>) : {};
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_OVERRIDE_PREFIX) || raw === undefined) continue;
-    const keys = name.slice(ENV_OVERRIDE_PREFIX.length).split('__').filter(Boolean);
+    if (!name.startsWith(prefix) || raw === undefined) continue;
+    const keys = name.slice(prefix.length).split('__').filter(Boolean);
     if (keys.length === 0) continue;
     let node = root;
     for (const key of keys.slice(0, -1)) {
@@ -116,7 +132,7 @@ export function resolveConfigPaths(config: Config, baseDir: string): Config {
 }
 
 export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const doc = applyEnvOverrides(file ? readConfigFile(file) : {}, env);
+  const doc = applyEnvOverrides(file ? readConfigDocument(file) : {}, env);
   const origin = file ?? '(built-in defaults)';
   const config = validateConfig(doc, origin);
   return { config: resolveConfigPaths(config, file ? dirname(resolve(file)) : process.cwd()), file };

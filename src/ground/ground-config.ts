@@ -2,9 +2,9 @@
 // YAML/JSON with FIELDEYE_GROUND__a__b=value overrides, paths resolved against the file, the password from a file or env.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, formatIssues } from '../config/config-error.js';
+import { applyEnvOverrides, readConfigDocument } from '../config/load-config.js';
 
 export const GROUND_ENV_PREFIX = 'FIELDEYE_GROUND__';
 
@@ -101,24 +101,6 @@ export interface LoadedGroundConfig {
   file: string;
 }
 
-function applyOverrides(doc: unknown, env: NodeJS.ProcessEnv): unknown {
-  const root = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? structuredClone(doc as Record<string, unknown>) : {};
-  for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(GROUND_ENV_PREFIX) || raw === undefined) continue;
-    const keys = name.slice(GROUND_ENV_PREFIX.length).split('__').filter(Boolean);
-    const last = keys.pop();
-    if (last === undefined) continue;
-    let node: Record<string, unknown> = root;
-    for (const key of keys) {
-      const next = node[key];
-      if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
-      node = node[key] as Record<string, unknown>;
-    }
-    node[last] = raw === '' ? '' : (parseYaml(raw) as unknown);
-  }
-  return root;
-}
-
 /** Validates a parsed document; `origin` names where it came from in the error. */
 export function parseGroundConfig(doc: unknown, origin: string): GroundConfig {
   const parsed = GroundConfigSchema.safeParse(doc ?? {});
@@ -142,20 +124,8 @@ function readPassword(config: GroundConfig, env: NodeJS.ProcessEnv): string | un
 }
 
 export function loadGroundConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedGroundConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfigError(`ground config ${file}: cannot read it (${code}); pass an existing file with --config`);
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text) ?? {};
-  } catch (error) {
-    throw new ConfigError(`ground config ${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
-  const parsed = parseGroundConfig(applyOverrides(doc, env), file);
+  const doc = readConfigDocument(file, { label: 'ground config', exampleKeys: 'broker: ..., store: ...', reference: 'config/ground.yaml' });
+  const parsed = parseGroundConfig(applyEnvOverrides(doc, env, GROUND_ENV_PREFIX), file);
   const base = dirname(resolve(file));
   const at = (p: string): string => (p === '' || isAbsolute(p) ? p : resolve(base, p));
   const { tls } = parsed.broker;

@@ -51,6 +51,25 @@ describe('ground config', () => {
     expect(problems({ broker: { sessionExpiryS: 0 } })[0]).toMatch(/^broker\.sessionExpiryS: expected an integer between 1 and /);
   });
 
+  test('a file whose top level is a scalar or a list is an error naming the file, not a run on every default', async () => {
+    for (const [name, text, received] of [
+      ['scalar.yaml', 'hello\n', '"hello"'],
+      ['list.yaml', '- broker: x\n', 'a list'],
+    ] as const) {
+      const file = join(dir, name);
+      await writeFile(file, text);
+      expect(() => loadGroundConfig(file, {})).toThrow(
+        new RegExp(
+          `^ground config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: the top level must be a mapping of keys \\(broker: \\.\\.\\., store: \\.\\.\\.\\), received ${received}`,
+        ),
+      );
+    }
+    // An empty file is every default, like no file at all.
+    const empty = join(dir, 'empty.yaml');
+    await writeFile(empty, '# nothing yet\n');
+    expect(loadGroundConfig(empty, {}).config.broker.clientId).toBe('fieldeye-ground');
+  });
+
   test('paths resolve against the file; FIELDEYE_GROUND__ overrides; the password comes from the environment only', async () => {
     const file = join(dir, 'ground.yaml');
     await writeFile(file, 'broker:\n  url: mqtt://gs.local:1883\n  passwordEnv: GS_PASS\nstore:\n  path: data/f.gpkg\n');
