@@ -11,8 +11,8 @@ import { describeMachine } from '../src/commands/bench-command.js';
 import { ModelCardSchema } from '../src/vision/model-card.js';
 import { ensureSynthModel } from '../src/model/synth-model.js';
 import { cardPathFor, sha256Hex } from '../src/vision/model-card.js';
-import { quantizeModelFile } from '../src/model/quantize-model.js';
-import type { ActivationType } from '../src/model/quant-params.js';
+import { DEFAULT_PERCENTILE, quantizeModelFile } from '../src/model/quantize-model.js';
+import { DEFAULT_ACTIVATIONS, type ActivationType } from '../src/model/quant-params.js';
 import type { AccuracyReport } from '../src/vision/accuracy-report.js';
 import { machineInfo } from '../src/platform/machine-info.js';
 import { checkTargets, formatTargets, isPi4, type BenchSections } from './targets.js';
@@ -56,7 +56,12 @@ async function quantizedModels(fp32: string): Promise<Context['int8']> {
     const path = join(generatedModelsDir(), `bench-resnet18-seed1-${activations === 'int8' ? 's8s8' : 'u8s8'}.onnx`);
     if (existsSync(path) && existsSync(cardPathFor(path))) {
       const card = ModelCardSchema.safeParse(JSON.parse(await readFile(cardPathFor(path), 'utf8')));
-      if (card.success && card.data.quantization?.sourceModelSha256 === fp32Sha && card.data.sha256 === sha256Hex(await readFile(path))) {
+      if (
+        card.success &&
+        card.data.quantization?.sourceModelSha256 === fp32Sha &&
+        card.data.quantization.percentile === DEFAULT_PERCENTILE &&
+        card.data.sha256 === sha256Hex(await readFile(path))
+      ) {
         out.push({ activations, path, accuracy: card.data.quantization.accuracy });
         continue;
       }
@@ -66,7 +71,7 @@ async function quantizedModels(fp32: string): Promise<Context['int8']> {
       calibrationDir: join(tiles, 'calibration'),
       evalDir: join(tiles, 'held-out'),
       method: 'percentile',
-      percentile: 99.99,
+      percentile: DEFAULT_PERCENTILE,
       outPath: path,
       firstConv: 'int8',
       lastFc: 'int8',
@@ -128,7 +133,7 @@ async function peerSection(ctx: Context, inference: InferenceBenchRow[] | null):
   for (const m of ctx.int8) {
     const lat = ctx.threads.map((t) => f(inference?.find((r) => r.model === m.path && r.threads === t)?.p50Ms));
     lines.push(
-      `| fieldeye ${m.activations === 'int8' ? 'S8S8' : 'U8S8'} (percentile 99.99, onnxruntime) | ${f(m.accuracy.sqnrDb)} | ${f(m.accuracy.cosine, 5)} | ${f(m.accuracy.top1Agreement * 100, 1)} % | ${f(m.accuracy.top5Overlap * 100, 1)} % | ${lat.join(' | ')} |`,
+      `| fieldeye ${m.activations === 'int8' ? 'S8S8' : 'U8S8'} (percentile ${DEFAULT_PERCENTILE}${m.activations === DEFAULT_ACTIVATIONS ? ', the default' : ''}, onnxruntime) | ${f(m.accuracy.sqnrDb)} | ${f(m.accuracy.cosine, 5)} | ${f(m.accuracy.top1Agreement * 100, 1)} % | ${f(m.accuracy.top5Overlap * 100, 1)} % | ${lat.join(' | ')} |`,
     );
   }
   const a = peer.accuracy;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `fieldeye` command line: run, replay, import, simulate, diff, export, dashboard, demo, classify, quantize, train-head, bench, model synth/fuse-input/ops; errors become one clear line and a non-zero exit.
+// The `fieldeye` command line: run, replay, import, simulate, diff, export, dashboard, ground (store, export, classmap), demo, classify, quantize, train-head, bench, model synth/fuse-input/ops; errors become one clear line and a non-zero exit.
 import { exitCodeFor } from './platform/fieldeye-error.js';
 import { redactUrlsIn } from './platform/redact-url.js';
 import { packageVersion } from './platform/package-root.js';
@@ -8,11 +8,15 @@ import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
 import { groundCommand } from './ground/ground-command.js';
 import { groundExportCommand } from './ground/ground-export-command.js';
+import { groundClassMapCommand } from './ground/ground-classmap-command.js';
+import { definedOnly } from './platform/defined-only.js';
 import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
 import { modelFuseInputCommand, type ModelFuseInputCommandOptions } from './commands/model-fuse-input-command.js';
 import { modelOpsCommand, type ModelOpsCommandOptions } from './commands/model-ops-command.js';
 import { quantizeCommand, type QuantizeCommandOptions } from './commands/quantize-command.js';
+import { DEFAULT_PERCENTILE } from './model/quantize-model.js';
+import { DEFAULT_ACTIVATIONS } from './model/quant-params.js';
 import { trainHeadCommand, type TrainHeadCommandOptions } from './commands/train-head-command.js';
 import { DEFAULT_HEAD_L2, DEFAULT_HOLDOUT } from './model/head-train.js';
 import { benchCommand } from './commands/bench-command.js';
@@ -196,11 +200,27 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await groundExportCommand({
         config: opts.config,
         out: opts.out,
-        ...(opts.drone !== undefined ? { droneId: opts.drone } : {}),
-        ...(opts.flight !== undefined ? { flightId: opts.flight } : {}),
-        ...(opts.since !== undefined ? { since: opts.since } : {}),
-        ...(opts.format !== undefined ? { format: opts.format } : {}),
-        ...(opts.geometry !== undefined ? { geometry: opts.geometry } : {}),
+        ...definedOnly({ droneId: opts.drone, flightId: opts.flight, since: opts.since, format: opts.format, geometry: opts.geometry }),
+      });
+    });
+  ground
+    .command('classmap')
+    .description(
+      "A field's class map from the stored footprints: each class's share of every square cell (metres, in the UTM zone of the selection's centre), area-weighted, for one flight or a capture-time range, into a new GeoPackage layer for QGIS. PostGIS computes it in SQL.",
+    )
+    // --config is ground's (a global option here), read with optsWithGlobals, as for `ground export`.
+    .requiredOption('--out <file>', 'the new GeoPackage (never overwritten)')
+    .option('--flight <id>', 'the footprints of this flight')
+    .option('--drone <id>', 'only this drone')
+    .option('--since <time>', 'instead of --flight: what was captured at or after this ISO 8601 date or date-time (2024-05-01 = midnight UTC)')
+    .option('--until <time>', 'with --since: only what was captured before this time')
+    .option('--cell-m <metres>', 'cell size in metres, 1..1000 (default 10)')
+    .action(async (_opts: unknown, command: Command) => {
+      const opts = command.optsWithGlobals<{ config: string; out: string; flight?: string; drone?: string; since?: string; until?: string; cellM?: string }>();
+      exitCode = await groundClassMapCommand({
+        config: opts.config,
+        out: opts.out,
+        ...definedOnly({ flightId: opts.flight, droneId: opts.drone, since: opts.since, until: opts.until, cellM: opts.cellM }),
       });
     });
 
@@ -251,14 +271,14 @@ async function main(argv: string[]): Promise<number> {
         .choices(['minmax', 'percentile', 'entropy'])
         .default('percentile'),
     )
-    .option('--percentile <p>', 'percentile method: share of values kept inside the range', Number, 99.99)
+    .option('--percentile <p>', 'percentile method: share of values kept inside the range', Number, DEFAULT_PERCENTILE)
     .option('-o, --out <file>', 'output .onnx (default: <model>-int8.onnx); the card is written next to it')
     .addOption(new Option('--first-conv <precision>', 'precision of the first convolution').choices(['fp32', 'int8']).default('int8'))
     .addOption(new Option('--last-fc <precision>', 'precision of the final fully connected layer').choices(['fp32', 'int8']).default('int8'))
     .addOption(
-      new Option('--activations <type>', 'int8 (S8S8, for ARM such as the Pi) or uint8 (U8S8, what onnxruntime fuses fully on x86)')
+      new Option('--activations <type>', 'uint8 (U8S8: onnxruntime fuses it fully on x86-64 and on arm64 such as the Pi) or int8 (S8S8: fused on arm64 only)')
         .choices(['int8', 'uint8'])
-        .default('int8'),
+        .default(DEFAULT_ACTIVATIONS),
     )
     .addOption(new Option('--preprocess <mode>', 'preprocessing of calibration frames, as in the pipeline').choices(['fast', 'exact']).default('fast'))
     .option('--json', 'print one JSON document instead of the report', false)

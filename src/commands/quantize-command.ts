@@ -46,7 +46,7 @@ export async function quantizeCommand(opts: QuantizeCommandOptions, logger: Logg
   process.stdout.write(
     [
       `quantized ${opts.model} -> ${r.outPath} (card ${r.cardPath})`,
-      `  QDQ, activations ${q?.activations} per tensor, weights int8 per channel symmetric; first conv ${opts.firstConv}, last fc ${opts.lastFc}`,
+      `  QDQ, activations ${q?.activations} per tensor (${q?.activations === 'int8' ? 'S8S8' : 'U8S8'}: runs fused on ${(q?.fusedOn ?? []).join(' and ')}), weights int8 per channel symmetric; first conv ${opts.firstConv}, last fc ${opts.lastFc}`,
       `  ${r.plan.foldedBatchNorms} BatchNorms folded, ${r.plan.int8Nodes} int8 nodes, ${r.plan.quantizedTensors} quantized tensors, ${r.plan.fusedRelus} Relus fused`,
       `  calibration: ${q?.calibration.frames} frames, ${opts.method}${opts.method === 'percentile' ? ` ${opts.percentile}` : ''}, sha256 ${q?.calibration.sha256.slice(0, 16)}…, ${s(r.ms.calibration)}`,
       formatAccuracyReport(r.accuracy),

@@ -1,9 +1,9 @@
 // `fieldeye ground export --config FILE --out PATH [--drone ID] [--flight ID] [--since T] [--format gpkg|geojson|csv]
 // [--geometry points|footprints|tracks]`: the stored flights for QGIS or a spreadsheet, from the store the ground
 // configuration names (PostGIS or GeoPackage); exit 78 on a configuration fault (a bad option, an existing --out).
-import { ConfigError } from '../config/config-error.js';
 import { createLogger, type Logger } from '../platform/logger.js';
 import { exportShape, parseSince } from './export-options.js';
+import { groundCommandFailed } from './ground-command-failure.js';
 import { loadGroundConfig } from './ground-config.js';
 import { exportStore } from './ground-export.js';
 import { openGroundStore } from './open-ground-store.js';
@@ -46,8 +46,6 @@ export async function groundExportCommand(options: GroundExportOptions): Promise
     }
     return 0;
   } catch (error) {
-    const log = logger ?? createLogger({ level: 'info' });
-    log.fatal({ err: (error as Error).message }, `fieldeye ground export: ${(error as Error).message}`);
-    return error instanceof ConfigError ? 78 : 1;
+    return groundCommandFailed('ground export', error, logger);
   }
 }

@@ -1,11 +1,20 @@
 // Int8 quantization arithmetic shared by the quantizer: activation scale/zero point from a range, per-channel symmetric weights, int32 biases.
 
 /**
- * Activation storage type. int8 (S8S8) is what ARM's fast kernels want; on x86, onnxruntime only
- * converts a QuantizeLinear with a single reader from int8 to uint8 before fusing, so a ResNet's
- * fan-out tensors stay unfused there, and uint8 (U8S8) is the x86 choice.
+ * Activation storage type. uint8 (U8S8) fuses into QLinear kernels everywhere: on x86-64 and on arm64 (ARMv8.0, the
+ * Pi 4, runs one MLAS kernel for both flavours; U8S8 costs it +0.6 % instructions by the pi4 instrument). int8 (S8S8)
+ * fuses on arm64 only: on x86, onnxruntime converts a QuantizeLinear from int8 to uint8 before fusing only when the
+ * tensor has a single reader, so a ResNet's fan-out tensors (every residual block) stay float there.
  */
 export type ActivationType = 'int8' | 'uint8';
+
+/** The default: the flavour that is right on the laptop and on the drone. */
+export const DEFAULT_ACTIVATIONS: ActivationType = 'uint8';
+
+/** Where a flavour's every Conv, Add and Gemm runs as a QLinear kernel (measured: test/model/quantize.test.ts, test/platform/arm64-emulation.test.ts). */
+export function fusedOn(type: ActivationType): Array<'x86-64' | 'arm64'> {
+  return type === 'uint8' ? ['x86-64', 'arm64'] : ['arm64'];
+}
 
 /** Affine parameters: real = (q - zeroPoint) * scale. */
 export interface QParams {

@@ -8,7 +8,7 @@ import { foldBatchNorms } from './fold-batch-norm.js';
 import { applyQdq, checkQuantizable, planQdq, type LayerPrecision, type QdqPlan } from './qdq-insert.js';
 import { chooseRange, type CalibrationMethod } from './activation-histogram.js';
 import { collectActivationStats, createToolSession, runLogits } from './calibrate.js';
-import { activationQParams, type ActivationType, type QParams } from './quant-params.js';
+import { activationQParams, fusedOn, type ActivationType, type QParams } from './quant-params.js';
 import { hashFrameSet, listImageFiles, preprocessedFrames, spreadSelection } from './calibration-frames.js';
 import { compareLogits } from './quantize-accuracy.js';
 import { type AccuracyReport } from '../vision/accuracy-report.js';
@@ -26,13 +26,13 @@ export interface QuantizeOptions {
   /** Calibration frames to use (spread over the folder); default all (with evalDir) or two thirds. */
   frames?: number;
   method: CalibrationMethod;
-  /** Percentile method: share of values kept, e.g. 99.99. */
+  /** Percentile method: share of values kept, e.g. 99.999. */
   percentile: number;
   outPath?: string;
   firstConv: LayerPrecision;
   lastFc: LayerPrecision;
   preprocess: PreprocessMode;
-  /** int8 (S8S8, ARM) or uint8 (U8S8, x86); see ActivationType. */
+  /** uint8 (U8S8, the default: fused on x86-64 and arm64) or int8 (S8S8, fused on arm64 only); see ActivationType. */
   activations: ActivationType;
   logger?: Logger;
 }
@@ -46,7 +46,12 @@ export interface QuantizeResult {
   ms: { calibration: number; evaluation: number; total: number };
 }
 
-export const DEFAULT_PERCENTILE = 99.99;
+/**
+ * Measured on three held-out sets against PyTorch's own int8 (onednn, HistogramObserver) on the same weights and
+ * calibration frames: 99.999 beats it on all three (field tiles 25.67 vs 24.50 dB, golden images 24.32 vs 23.57,
+ * real drone photos 25.29 vs 23.89), where 99.99 lost on the golden images by 1.9 dB (21.69).
+ */
+export const DEFAULT_PERCENTILE = 99.999;
 
 /** `x.onnx` -> `x-int8.onnx`. */
 export function defaultQuantizedPath(modelPath: string): string {
@@ -169,6 +174,7 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
   const quantization: QuantizationInfo = {
     format: 'QDQ',
     activations: options.activations,
+    fusedOn: fusedOn(options.activations),
     weights: 'int8-per-channel-symmetric',
     method: options.method,
     ...(options.method === 'percentile' ? { percentile: options.percentile } : {}),

@@ -6,8 +6,10 @@ import { AccuracyReportSchema } from './accuracy-report.js';
 /** How an int8 model was made from its FP32 parent: written by `fieldeye quantize`, so a model's accuracy travels with it. */
 export const QuantizationInfoSchema = z.strictObject({
   format: z.literal('QDQ'),
-  /** Activations 8-bit asymmetric per tensor (int8 = S8S8 for ARM, uint8 = U8S8 for x86), weights int8 symmetric per output channel (zero point 0). */
+  /** Activations 8-bit asymmetric per tensor (uint8 = U8S8, the default; int8 = S8S8), weights int8 symmetric per output channel (zero point 0). */
   activations: z.enum(['int8', 'uint8']),
+  /** The CPUs on which onnxruntime runs every Conv, Add and Gemm of this flavour as a QLinear kernel. Optional: earlier cards lack it. */
+  fusedOn: z.array(z.enum(['x86-64', 'arm64'])).optional(),
   weights: z.literal('int8-per-channel-symmetric'),
   method: z.enum(['minmax', 'percentile', 'entropy']),
   /** Share of values kept by the percentile method (absent for the others). */

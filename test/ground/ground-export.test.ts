@@ -1,31 +1,19 @@
 // `fieldeye ground export`: one flight (or everything) from the station's PostGIS or GeoPackage into a new GeoPackage
 // that GDAL reads with the same layers, geometries and values.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { GeoPackageGroundStore } from '../../src/ground/geopackage-store.js';
 import { PostgisGroundStore } from '../../src/ground/postgis-store.js';
 import type { GroundStore } from '../../src/ground/ground-store.js';
 import { silentLogger } from '../../src/platform/logger.js';
-import { startPostgis, type PostgisServer } from '../support/postgis.js';
 import { gdalLayers, GPKG_VALIDATOR } from './gdal-layers.js';
-import { GROUND_MAIN, writeGroundConfig } from './ground-harness.js';
+import { GROUND_MAIN, withTempDirAndPostgis, writeGroundConfig } from './ground-harness.js';
 import { mixedBatch } from './ground-samples.js';
 
-let server: PostgisServer;
-let dir = '';
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fieldeye-export-'));
-  server = await startPostgis();
-});
-afterAll(async () => {
-  await server?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+const suite = withTempDirAndPostgis('fieldeye-export-');
 
 async function fill(store: GroundStore): Promise<void> {
   await store.write([...mixedBatch('d1', 'f1', 30), ...mixedBatch('d1', 'f2', 10), ...mixedBatch('d2', 'f9', 12)]);
@@ -45,10 +33,10 @@ async function exportRun(config: string, ...args: string[]): Promise<{ code: num
 }
 
 test('one flight from PostGIS into a GeoPackage: only its rows, every layer as GDAL expects', async () => {
-  const url = await server.createDatabase('export_source');
+  const url = await suite.server.createDatabase('export_source');
   await fill(await PostgisGroundStore.open(url, silentLogger));
-  const config = await writeGroundConfig(join(dir, 'pg.yaml'), { store: { url } });
-  const out = join(dir, 'f1.gpkg');
+  const config = await writeGroundConfig(join(suite.dir, 'pg.yaml'), { store: { url } });
+  const out = join(suite.dir, 'f1.gpkg');
   const run = await exportRun(config, '--out', out, '--drone', 'd1', '--flight', 'f1');
   expect(run.code, run.out).toBe(0);
   const { layers, warnings } = await gdalLayers(out);
@@ -76,10 +64,10 @@ test('one flight from PostGIS into a GeoPackage: only its rows, every layer as G
 });
 
 test('everything from a GeoPackage store into another GeoPackage: the same rows', async () => {
-  const path = join(dir, 'station.gpkg');
+  const path = join(suite.dir, 'station.gpkg');
   await fill(GeoPackageGroundStore.open(path));
-  const config = await writeGroundConfig(join(dir, 'gpkg.yaml'), { store: { path } });
-  const out = join(dir, 'all.gpkg');
+  const config = await writeGroundConfig(join(suite.dir, 'gpkg.yaml'), { store: { path } });
+  const out = join(suite.dir, 'all.gpkg');
   const run = await exportRun(config, '--out', out);
   expect(run.code, run.out).toBe(0);
   const [source, copy] = await Promise.all([gdalLayers(path), gdalLayers(out)]);

@@ -2,10 +2,13 @@
 // writes its config, and publishes drone results at full speed with mqtt.js like a drone's forwarder does (QoS 1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { stringify } from 'yaml';
+import { afterAll, beforeAll } from 'vitest';
+import { startPostgis, type PostgisServer } from '../support/postgis.js';
 import { until } from '../support/until.js';
 import { groundResult } from './ground-samples.js';
 
@@ -117,4 +120,26 @@ export async function publishFlight(url: string, droneId: string, flightId: stri
     await Promise.all(inflight);
   })();
   return { done, acknowledged: () => acked, close: () => client.endAsync(true) };
+}
+
+/** A temp folder and a throwaway PostGIS cluster for one test file, both removed after it. */
+export function withTempDirAndPostgis(prefix: string): { readonly dir: string; readonly server: PostgisServer } {
+  const state: { dir: string; server?: PostgisServer } = { dir: '' };
+  beforeAll(async () => {
+    state.dir = await mkdtemp(join(tmpdir(), prefix));
+    state.server = await startPostgis();
+  });
+  afterAll(async () => {
+    await state.server?.stop();
+    if (state.dir !== '') await rm(state.dir, { recursive: true, force: true });
+  });
+  return {
+    get dir() {
+      return state.dir;
+    },
+    get server() {
+      if (!state.server) throw new Error('PostGIS is not started yet: use it inside a test');
+      return state.server;
+    },
+  };
 }

@@ -42,8 +42,6 @@ beforeAll(async () => {
     join(tiles, 'held-out'),
     '--frames',
     '16',
-    '--activations',
-    'uint8',
     '--out',
     outPath,
   ]));
@@ -78,7 +76,11 @@ describe('fieldeye quantize (CLI, seed-1 ResNet-18, real frames)', () => {
     expect(card.precision).toBe('int8');
     const q = card.quantization;
     expect(q?.method).toBe('percentile');
+    // The defaults: U8S8 (fused on the laptop and on the drone, and the card says so) and the 99.999th percentile.
     expect(q?.activations).toBe('uint8');
+    expect(q?.fusedOn).toEqual(['x86-64', 'arm64']);
+    expect(q?.percentile).toBe(99.999);
+    expect(stdout).toContain('activations uint8 per tensor (U8S8: runs fused on x86-64 and arm64)');
     expect(q?.calibration.frames).toBe(16);
     expect(q?.calibration.source).toBe('calibration');
     expect(q?.accuracy.frames).toBe(36);
