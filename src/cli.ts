@@ -97,9 +97,16 @@ async function main(argv: string[]): Promise<number> {
 
   program
     .command('export')
-    .description('Write a results file as a map layer: one point (and footprint) per result with class and score, or with --grid a majority-class field map.')
+    .description(
+      'Write a results file as a map layer of one geometry type: one point (or footprint) per result with class and score, or with --grid a majority-class field map; or a GeoPackage with every layer.',
+    )
     .argument('<results>', 'results file (JSON lines)')
-    .addOption(new Option('--format <format>', 'GeoJSON (RFC 7946), CSV with a WKT column, or KML').choices(['geojson', 'csv', 'kml']).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'GeoJSON (RFC 7946), CSV with a WKT column, KML, or a GeoPackage (layers results, footprints, flight_tracks)')
+        .choices(['geojson', 'csv', 'kml', 'gpkg'])
+        .makeOptionMandatory(),
+    )
+    .addOption(new Option('--geometry <layer>', 'points (where each result is; default) or footprints (what each frame saw)').choices(['points', 'footprints']))
     .option('--grid <metres>', 'square cells of this size with class counts and the majority class', Number)
     .requiredOption('-o, --out <file>', 'file to write (replaced if it exists)')
     .action(async (results: string, opts: ExportCommandOptions) => {

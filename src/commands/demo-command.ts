@@ -215,7 +215,7 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<number> {
     // The per-class table and confusion matrix; its closing accuracy line is the one above.
     for (const line of formatClassificationReport(report).slice(0, -1)) print(line);
     if (score.withoutTruth > 0) print(`${score.withoutTruth} results had no ground truth and are not scored`);
-    print(`field map (GeoJSON, ${map.features} features: a point and a footprint per frame): ${mapPath}`);
+    print(`field map (GeoJSON, ${map.features} points, one per frame, with its class; footprints: fieldeye export --geometry footprints): ${mapPath}`);
     print(`results (JSON lines): ${resultsPath}`);
 
     if (!opts.exit && !stop.signal.aborted) {

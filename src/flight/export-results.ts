@@ -1,9 +1,13 @@
-// Turns a results file into map layers: points (and footprints) with class and score, or a grid of majority classes, as GeoJSON, CSV or KML.
+// Turns a results file into one map layer of one geometry type: points or footprints with class and score, or a grid of
+// majority classes, as GeoJSON, CSV or KML (GDAL and QGIS read a file that mixes Points and Polygons as "Unknown").
 import { offsetLatLon, type GroundPoint } from '../geo/footprint.js';
 import { metresPerDegree, northEastM } from '../geo/local-metres.js';
 import type { Result } from '../publish/result-schema.js';
 
 export type ExportFormat = 'geojson' | 'csv' | 'kml';
+
+/** Which layer: where each result is (points), or what each frame saw (footprints). */
+export type ExportGeometry = 'points' | 'footprints';
 
 type Props = Record<string, string | number | null>;
 
@@ -21,14 +25,14 @@ function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
 }
 
-function pointFeatures(results: readonly Result[]): Feature[] {
+function resultFeatures(results: readonly Result[], geometry: ExportGeometry): Feature[] {
   const out: Feature[] = [];
   for (const r of results) {
     const place = placeOf(r);
     const top = r.top[0];
     if (!place || !top) continue;
     const properties: Props = {
-      kind: 'point',
+      kind: geometry === 'points' ? 'point' : 'footprint',
       seq: r.seq,
       frame: r.frame.name,
       capturedAt: r.capturedAt,
@@ -38,13 +42,8 @@ function pointFeatures(results: readonly Result[]): Feature[] {
       altAglM: r.position?.altAglM ?? null,
       placedBy: r.target ? 'target' : 'position',
     };
-    out.push({ geometry: { type: 'Point', coordinates: [place.lonDeg, place.latDeg] }, properties });
-    if (r.footprint) {
-      out.push({
-        geometry: { type: 'Polygon', coordinates: r.footprint.coordinates as Array<Array<[number, number]>> },
-        properties: { ...properties, kind: 'footprint' },
-      });
-    }
+    if (geometry === 'points') out.push({ geometry: { type: 'Point', coordinates: [place.lonDeg, place.latDeg] }, properties });
+    else if (r.footprint) out.push({ geometry: { type: 'Polygon', coordinates: r.footprint.coordinates as Array<Array<[number, number]>> }, properties });
   }
   return out;
 }
@@ -150,13 +149,15 @@ function kml(features: Feature[], title: string): string {
 
 export interface ExportOptions {
   format: ExportFormat;
-  /** Cell size in metres for a grid of majority classes; absent = one point (and footprint) per result. */
+  /** Cell size in metres for a grid of majority classes; absent = one feature per result. */
   gridM?: number;
+  /** Without a grid: points (default) or footprints. */
+  geometry?: ExportGeometry;
   title: string;
 }
 
 export function exportResults(results: readonly Result[], options: ExportOptions): { text: string; features: number } {
-  const features = options.gridM !== undefined ? gridFeatures(results, options.gridM) : pointFeatures(results);
+  const features = options.gridM !== undefined ? gridFeatures(results, options.gridM) : resultFeatures(results, options.geometry ?? 'points');
   const text = options.format === 'geojson' ? geojson(features) : options.format === 'csv' ? csv(features) : kml(features, options.title);
   return { text, features: features.length };
 }

@@ -9,6 +9,7 @@ import { offsetLatLon } from '../../src/geo/footprint.js';
 import { distanceM } from '../../src/geo/local-metres.js';
 import { ResultSchema, type Result } from '../../src/publish/result-schema.js';
 import { sampleResult } from '../publish/sample-result.js';
+import { gdalLayers } from '../ground/gdal-layers.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 
 const FLIGHT = join(REPO_ROOT, 'test/fixtures/sample-flight');
@@ -106,25 +107,25 @@ describe('fieldeye export', () => {
   }
 
   for (const format of ['geojson', 'csv', 'kml'] as const) {
-    it(`${format}: points and footprints with class and score, readable by GDAL`, async () => {
+    it(`${format}: one layer of one geometry type, points by default, footprints on request, readable by GDAL`, async () => {
       const input = writeResults('export.jsonl', results);
       const out = join(work, `points.${format}`);
       const run = await runCli(['export', input, '--format', format, '--out', out]);
       expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain('wrote 5 features (points)');
       expect(run.stdout).toContain('1 results without a position left out');
       const { count, features } = gdal(out);
-      expect(count).toBe(6);
-      const points = features.filter((f) => f.geometry.type === 'Point');
-      expect(points.map((f) => f.properties['class'])).toEqual(['crop', 'crop', 'weeds, broadleaf', 'water', 'water']);
-      expect(points.map((f) => Number(f.properties['score']))).toEqual([0.75, 0.75, 0.75, 0.75, 0.75]);
-      for (const [i, f] of points.entries()) {
+      expect(count).toBe(5);
+      // One geometry type per layer: GDAL and QGIS read a file mixing Points and Polygons as "Unknown (any)".
+      expect(new Set(features.map((f) => f.geometry.type))).toEqual(new Set(['Point']));
+      if (format === 'geojson') expect(execFileSync('ogrinfo', ['-ro', '-so', '-al', out], { encoding: 'utf8' })).toMatch(/Geometry: Point/);
+      expect(features.map((f) => f.properties['class'])).toEqual(['crop', 'crop', 'weeds, broadleaf', 'water', 'water']);
+      expect(features.map((f) => Number(f.properties['score']))).toEqual([0.75, 0.75, 0.75, 0.75, 0.75]);
+      for (const [i, f] of features.entries()) {
         const [lon, lat] = f.geometry.coordinates as [number, number];
         const r = results[i] as Result;
         expect(distanceM({ latDeg: lat, lonDeg: lon }, r.target ?? r.position!)).toBeLessThan(0.001);
       }
-      const polygons = features.filter((f) => f.geometry.type === 'Polygon');
-      expect(polygons).toHaveLength(1);
-      expect((polygons[0]?.geometry.coordinates as number[][][])[0]).toHaveLength(5);
       if (format === 'geojson') {
         // RFC 7946: a FeatureCollection without "crs", [lon, lat] order.
         const doc = JSON.parse(readFileSync(out, 'utf8')) as { type: string; crs?: unknown; features: Array<{ geometry: { coordinates: unknown } }> };
@@ -132,8 +133,32 @@ describe('fieldeye export', () => {
         expect(doc.crs).toBeUndefined();
         expect(doc.features[0]?.geometry.coordinates).toEqual([results[0]!.target!.lonDeg, results[0]!.target!.latDeg]);
       }
+
+      const footprintsOut = join(work, `footprints.${format}`);
+      const fp = await runCli(['export', input, '--format', format, '--geometry', 'footprints', '--out', footprintsOut]);
+      expect(fp.code, fp.stderr).toBe(0);
+      const polygons = gdal(footprintsOut).features;
+      expect(polygons.map((f) => f.geometry.type)).toEqual(['Polygon']);
+      expect((polygons[0]?.geometry.coordinates as number[][][])[0]).toHaveLength(5);
+      expect(polygons[0]?.properties['class']).toBe('crop');
     });
   }
+
+  it('gpkg: results, footprints and flight tracks as named layers, one geometry type each', async () => {
+    const input = writeResults('export-gpkg.jsonl', results);
+    const out = join(work, 'flight.gpkg');
+    const run = await runCli(['export', input, '--format', 'gpkg', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const { layers, warnings } = await gdalLayers(out);
+    expect(warnings).toEqual([]);
+    // Every result is a row; the one without a position has no geometry.
+    expect(layers['results']).toEqual({ geometry: 'Point', features: 6, epsg: 4326 });
+    expect(layers['footprints']).toEqual({ geometry: 'Polygon', features: 1, epsg: 4326 });
+    expect(layers['flight_tracks']).toEqual({ geometry: 'Line String', features: 1, epsg: 4326 });
+    const refused = await runCli(['export', input, '--format', 'gpkg', '--geometry', 'points', '--out', join(work, 'x.gpkg')]);
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toContain('--format gpkg writes every layer');
+  });
 
   // counts is a JSON string in every format; GDAL hands it back from GeoJSON already parsed.
   const jsonValue = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
