@@ -168,6 +168,10 @@ async function main(argv: string[]): Promise<number> {
       false,
     )
     .option('--tiles <template|folder>', 'map tiles: an http(s) URL template with {z}/{x}/{y} or a folder of <z>/<x>/<y>.png; default none (offline grid)')
+    .option(
+      '--store <ground-config>',
+      "list and reopen past flights from this ground config's store (GeoPackage or PostGIS, read-only); default dashboard.store",
+    )
     .action(async (opts: DashboardCommandOptions) => {
       exitCode = await dashboardCommand(opts);
     });

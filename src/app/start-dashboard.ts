@@ -1,5 +1,6 @@
 // Composition of the ground-station dashboard: broker (given or embedded) -> subscriber -> state -> event hub ->
-// HTTP server, plus the optional try-a-photo classifier; every resource opened here is closed by close().
+// HTTP server, plus the optional try-a-photo classifier and the optional ground store of past flights; every
+// resource opened here is closed by close().
 import type { Server } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { Secrets } from '../config/resolve-secrets.js';
@@ -13,6 +14,8 @@ import { resolveModel } from './resolve-model.js';
 import { browserHost, isLoopback } from '../dashboard/dashboard-host.js';
 import { createDashboardServer } from '../dashboard/dashboard-server.js';
 import { DashboardState } from '../dashboard/dashboard-state.js';
+import { openFlightArchive, type FlightArchive } from '../dashboard/flight-archive.js';
+import { pageMaxFor } from '../dashboard/flight-routes.js';
 import type { Snapshot } from '../dashboard/dashboard-types.js';
 import { MqttSubscriber } from '../dashboard/mqtt-subscriber.js';
 import { SseHub } from '../dashboard/sse-hub.js';
@@ -31,6 +34,8 @@ export interface DashboardOptions {
   token: string | null;
   /** The model for "try a photo"; null = no upload panel. */
   modelPath: string | null;
+  /** A ground config file (`fieldeye ground --config`): past flights are read from its store; null or absent = no past flights. */
+  store?: string | null;
   logger: Logger;
 }
 
@@ -76,6 +81,15 @@ async function openTryPhoto(modelPath: string | null, config: Config, cleanups: 
   );
   cleanups.push(() => uploads.close());
   return uploads;
+}
+
+/** The ground store's past flights, read-only, or null without --store / dashboard.store. */
+function openPastFlights(store: string | null, cleanups: CleanupStack, logger: Logger): FlightArchive | null {
+  if (store === null) return null;
+  const archive = openFlightArchive(store, logger.child({ stage: 'store' }));
+  cleanups.push(() => archive.close());
+  logger.info({ store: archive.description }, 'dashboard: past flights from the ground store');
+  return archive;
 }
 
 /** Listens on dashboard.host:port; a listen failure is a configuration fault. Returns the address a browser here opens. */
@@ -133,6 +147,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const tiles = parseTileSource(settings.tiles, 'dashboard.tiles (--tiles)');
     const assets = loadStaticAssets();
     const uploads = await openTryPhoto(options.modelPath, config, cleanups, logger);
+    const archive = openPastFlights(options.store ?? null, cleanups, logger);
     const broker = await resolveDashboardBroker(options.broker, config, options.secrets, cleanups, logger);
 
     const state = new DashboardState({
@@ -155,6 +170,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         tryPhoto: uploads?.info ?? null,
         uploadMaxBytes,
         maxResultsPerDrone: settings.maxResultsPerDrone,
+        store: archive?.description ?? null,
       },
       broker: subscriber?.view() ?? { url: redactUrl(broker.url), filter: layout.filter, state: 'connecting', detail: null, since: new Date().toISOString() },
       ...state.snapshot(),
@@ -162,7 +178,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
     const guard = new AccessGuard(options.token, settings.host);
     warnIfUnguarded(settings.host, options.token, logger);
-    const server = createDashboardServer({ assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, logger });
+    const flights = { archive, pageMax: pageMaxFor(settings.maxResultsPerDrone) };
+    const server = createDashboardServer({ assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, flights, logger });
     const url = await listenDashboard(server, settings, cleanups);
 
     const running = startSubscriber(broker, layout, config, state, hub, logger);

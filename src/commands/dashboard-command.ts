@@ -1,5 +1,7 @@
 // `fieldeye dashboard`: the ground-station page; runs until SIGINT/SIGTERM, prints its address on stdout, logs on stderr.
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError } from '../config/config-error.js';
 import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
 import type { Config } from '../config/schema.js';
@@ -17,6 +19,20 @@ export interface DashboardCommandOptions {
   /** --insecure-no-token: the loudly named opt-out that lets a non-loopback --host serve without a token. */
   insecureNoToken: boolean;
   tiles?: string;
+  /** A ground config file: its store's past flights are listed and reopened (read-only). */
+  store?: string;
+}
+
+/** --store (relative to the working directory) or dashboard.store (relative to the config file), or null for none. */
+function groundConfigFile(opts: DashboardCommandOptions, configured: string): string | null {
+  const file =
+    opts.store !== undefined ? resolve(opts.store) : configured === '' ? null : resolve(opts.config ? dirname(resolve(opts.config)) : '.', configured);
+  if (file !== null && !existsSync(file)) {
+    throw new ConfigError(
+      `dashboard.store (--store): no ground config at ${file}; pass the file \`fieldeye ground --config\` runs with (see config/ground.yaml)`,
+    );
+  }
+  return file;
 }
 
 export async function dashboardCommand(opts: DashboardCommandOptions): Promise<number> {
@@ -47,6 +63,7 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
     broker: opts.embeddedBroker ? 'embedded' : (opts.broker ?? null),
     token: token === '' ? null : token,
     modelPath: opts.model !== undefined ? resolve(opts.model) : null,
+    store: groundConfigFile(opts, loaded.dashboard.store),
     logger,
   });
   const access = token === '' ? '' : ' (access token required: open it once as <address>?token=<token>)';

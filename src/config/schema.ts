@@ -381,6 +381,11 @@ export const DashboardConfigSchema = z.strictObject({
   diagnosticsKept: intBetween(1, 10_000).default(100),
   /** Largest photo "try a photo" accepts, MiB; it is classified in memory and never written to disk. */
   uploadMaxMb: intBetween(1, 1024).default(20),
+  /**
+   * Past flights: a ground config file (`fieldeye ground --config`) whose store is listed and reopened, read-only;
+   * relative to this config file. "" = none (also --store).
+   */
+  store: z.string({ error: 'a ground config file path, or ""' }).default(''),
 });
 
 export const ConfigSchema = z.strictObject({

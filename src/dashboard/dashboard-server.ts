@@ -1,10 +1,11 @@
 // The dashboard's HTTP side (node:http): the page and its files under a strict Content-Security-Policy, the
-// event stream, thumbnails, local map tiles, and the size-limited in-memory photo upload.
+// event stream, thumbnails, local map tiles, past flights from the ground store, and the size-limited photo upload.
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../platform/logger.js';
 import type { AccessGuard } from './access-guard.js';
 import type { DashboardState } from './dashboard-state.js';
+import { handleFlightRoute, type FlightRoutes } from './flight-routes.js';
 import type { Snapshot } from './dashboard-types.js';
 import type { SseHub } from './sse-hub.js';
 import type { StaticAsset } from './static-assets.js';
@@ -20,6 +21,8 @@ export interface DashboardServerDeps {
   tiles: TileSource;
   uploads: UploadClassifier | null;
   uploadMaxBytes: number;
+  /** Past flights from the ground store (archive null: those routes answer 404 with what to do). */
+  flights: Omit<FlightRoutes, 'logger'>;
   logger: Logger;
 }
 
@@ -132,6 +135,7 @@ export function createDashboardServer(deps: DashboardServerDeps): Server {
       sendJson(res, 200, deps.snapshot());
       return;
     }
+    if (await handleFlightRoute(path, url, res, { ...deps.flights, logger: deps.logger })) return;
     const thumb = /^\/thumbs\/([^/]+)\/([^/]+)\/(\d{1,15})\.jpg$/.exec(path);
     if (thumb) {
       const jpeg = deps.state.thumb(decodeURIComponent(thumb[1] as string), decodeURIComponent(thumb[2] as string), Number(thumb[3]));

@@ -3,23 +3,28 @@
 import type { Flight } from '../publish/flight-schema.js';
 import type { Health } from '../publish/health-schema.js';
 import type { GeoJsonPolygon, Result, TopClass } from '../publish/result-schema.js';
+import type { FlightSummary } from '../ground/flight-history.js';
 
-/** One result as drawn on the map: the top 3, where it was taken and how well that is known. */
+/**
+ * One result as drawn on the map: the top 3, where it was taken and how well that is known. Live from MQTT or read
+ * back from the ground store; the store keeps no fix age and no timings, so a stored result has null there.
+ */
 export interface ResultView {
   seq: number;
   capturedAt: string;
   timeSource: Result['timeSource'];
   frame: string;
-  position: Pick<
-    NonNullable<Result['position']>,
-    'latDeg' | 'lonDeg' | 'altMslM' | 'altAglM' | 'source' | 'fixType' | 'hdop' | 'satellites' | 'sampleAgeMs'
-  > | null;
+  position:
+    | (Pick<NonNullable<Result['position']>, 'latDeg' | 'lonDeg' | 'altMslM' | 'altAglM' | 'source' | 'fixType' | 'hdop' | 'satellites'> & {
+        sampleAgeMs: number | null;
+      })
+    | null;
   positionReason: string | null;
   target: Result['target'];
   footprint: GeoJsonPolygon | null;
   footprintReason: string | null;
   top: TopClass[];
-  totalMs: number;
+  totalMs: number | null;
 }
 
 export interface ClassCount {
@@ -90,6 +95,8 @@ export interface SettingsView {
   tryPhoto: { model: string; sha256: string; precision: string; classes: number } | null;
   uploadMaxBytes: number;
   maxResultsPerDrone: number;
+  /** The ground store past flights are read from (--store / dashboard.store), or null: no past flights panel. */
+  store: string | null;
 }
 
 export interface DroneSnapshot {
@@ -115,3 +122,24 @@ export type DashboardEvent =
   | { type: 'thumb'; droneId: string; flightId: string; seq: number }
   | { type: 'diagnostics'; diagnostics: DiagnosticsView }
   | { type: 'broker'; broker: BrokerView };
+
+/** GET /api/flights: the stored flights, newest first (at most `limit`; `truncated` when the store has more). */
+export interface FlightListView {
+  store: string;
+  flights: FlightSummary[];
+  limit: number;
+  truncated: boolean;
+}
+
+/** GET /api/flights/<droneId>/<flightId>: one page of a stored flight's results, in seq order. */
+export interface StoredFlightView {
+  droneId: string;
+  flightId: string;
+  /** Results of the whole flight. */
+  total: number;
+  /** Top-1 classes of the whole flight, most frequent first (what the legend shows). */
+  counts: ClassCount[];
+  results: ResultView[];
+  /** Pass as ?after= for the next page; null on the last one. */
+  nextAfter: number | null;
+}

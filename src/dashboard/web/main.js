@@ -1,9 +1,10 @@
 // The page's entry: one EventSource on /events (a snapshot first, then changes), the page's model of every
-// drone, and redraws batched to one per animation frame.
+// drone, redraws batched to one per animation frame, and the switch between the live map and a stored flight.
 import { MapView } from './map-view.js';
 import { DronePanels } from './drone-panels.js';
 import { mountTryPhoto } from './try-photo.js';
 import { renderDiagnostics } from './diagnostics-panel.js';
+import { PastFlights, flightDate } from './past-flights.js';
 
 /** droneId -> { view: DroneView, results: Map<seq, ResultView>, thumbs: Set<seq> } */
 const drones = new Map();
@@ -13,6 +14,18 @@ const dirtyPanels = new Set();
 const dirtyCharts = new Set();
 let legendDirty = false;
 let frameRequested = false;
+let pastFlights = null;
+/**
+ * While a stored flight is shown: { droneId, flightId, model } with the model shaped like a live drone's. The map,
+ * legend and stored chart show it; live messages keep arriving into `drones` and the drone panels meanwhile.
+ */
+let stored = null;
+let liveWhileStored = 0;
+
+/** The drone model the map draws: the stored flight's while one is shown, else the live drone's. */
+const lookup = (id) => (stored ? (id === stored.droneId ? stored.model : undefined) : drones.get(id));
+/** The map while it shows live data; null while it shows a stored flight, so live results leave it alone. */
+const liveMap = () => (stored ? null : mapView);
 
 function droneModel(droneId) {
   let drone = drones.get(droneId);
@@ -38,7 +51,10 @@ function schedule() {
     }
     dirtyPanels.clear();
     dirtyCharts.clear();
-    if (legendDirty) mapView?.renderLegend([...drones.values()].filter((d) => d.view));
+    if (legendDirty) {
+      if (stored) mapView?.renderLegend([stored.model], `top-1 class · stored flight ${stored.flightId}`);
+      else mapView?.renderLegend([...drones.values()].filter((d) => d.view));
+    }
     legendDirty = false;
     mapView?.refresh();
   });
@@ -60,18 +76,22 @@ function setBroker(broker) {
 
 function onSnapshot(snapshot) {
   if (!mapView) {
-    mapView = new MapView(document.getElementById('fe-map'), snapshot.settings, (id) => drones.get(id));
+    mapView = new MapView(document.getElementById('fe-map'), snapshot.settings, lookup);
     mountTryPhoto(document.getElementById('fe-try-body'), snapshot.settings);
+    if (snapshot.settings.store !== null) {
+      pastFlights = new PastFlights(document.getElementById('fe-past'), snapshot.settings.maxResultsPerDrone, showStored);
+      void pastFlights.refresh();
+    }
   }
   drones.clear();
-  mapView.clear();
+  liveMap()?.clear();
   panels.clear();
   for (const { drone, results, thumbs } of snapshot.drones) {
     const model = droneModel(drone.droneId);
     model.view = drone;
     for (const r of results) {
       model.results.set(r.seq, r);
-      mapView.addResult(drone.droneId, r);
+      liveMap()?.addResult(drone.droneId, r);
     }
     for (const seq of thumbs) model.thumbs.add(seq);
     touch(drone.droneId, { chart: true });
@@ -92,13 +112,19 @@ const handlers = {
     const drone = droneModel(e.droneId);
     drone.results.clear();
     drone.thumbs.clear();
-    mapView?.clear(e.droneId);
+    liveMap()?.clear(e.droneId);
     touch(e.droneId, { chart: true });
+    // A new flight is on its way into the store: list it.
+    void pastFlights?.refresh();
   },
   result: (e) => {
     droneModel(e.droneId).results.set(e.result.seq, e.result);
-    mapView?.addResult(e.droneId, e.result);
+    liveMap()?.addResult(e.droneId, e.result);
     touch(e.droneId, { chart: true });
+    if (stored) {
+      liveWhileStored += 1;
+      renderBanner();
+    }
   },
   evicted: (e) => {
     const drone = droneModel(e.droneId);
@@ -106,7 +132,7 @@ const handlers = {
       drone.results.delete(seq);
       drone.thumbs.delete(seq);
     }
-    mapView?.removeResults(e.droneId, e.seqs);
+    liveMap()?.removeResults(e.droneId, e.seqs);
     touch(e.droneId, { chart: true });
   },
   thumb: (e) => {
@@ -116,6 +142,46 @@ const handlers = {
   diagnostics: (e) => renderDiagnostics(e.diagnostics),
   broker: (e) => setBroker(e.broker),
 };
+
+const banner = document.getElementById('fe-stored-banner');
+
+function renderBanner() {
+  banner.hidden = stored === null;
+  document.body.dataset.view = stored ? 'stored' : 'live';
+  if (!stored) return;
+  const { flight, total, shown } = stored;
+  banner.dataset.drone = flight.droneId;
+  banner.dataset.flight = flight.flightId;
+  document.getElementById('fe-stored-text').textContent =
+    `stored flight ${flight.flightId} of ${flight.droneId} · ${flightDate(flight)} · ${total} results${shown < total ? ` (the first ${shown} on the map)` : ''}`;
+  document.getElementById('fe-stored-live').textContent =
+    liveWhileStored > 0 ? ` · ${liveWhileStored} live result${liveWhileStored === 1 ? '' : 's'} arrived meanwhile` : '';
+}
+
+/** Draws a stored flight (from the Past flights panel) in place of the live map. */
+function showStored({ flight, total, counts, results }) {
+  const model = { view: { droneId: flight.droneId, flightId: flight.flightId, counts }, results: new Map(results.map((r) => [r.seq, r])), thumbs: new Set() };
+  if (!stored) liveWhileStored = 0;
+  stored = { droneId: flight.droneId, flightId: flight.flightId, flight, total, shown: results.length, model };
+  mapView.clear();
+  for (const r of results) mapView.addResult(flight.droneId, r);
+  renderBanner();
+  legendDirty = true;
+  schedule();
+}
+
+/** Redraws the live map from what kept arriving meanwhile. */
+function backToLive() {
+  stored = null;
+  pastFlights?.deselect();
+  renderBanner();
+  mapView.clear();
+  for (const [id, drone] of drones) for (const r of drone.results.values()) mapView.addResult(id, r);
+  legendDirty = true;
+  schedule();
+}
+
+document.getElementById('fe-back-live').addEventListener('click', backToLive);
 
 const streamBadge = document.getElementById('fe-stream');
 const source = new EventSource('/events');

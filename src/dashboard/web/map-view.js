@@ -216,8 +216,8 @@ export class MapView {
     }
   }
 
-  /** Class counts of every drone's current flight, summed. */
-  renderLegend(drones) {
+  /** Class counts of every drone's current flight (or of the stored flight shown), summed. */
+  renderLegend(drones, title = 'top-1 class') {
     const totals = new Map();
     for (const drone of drones) {
       for (const c of drone.view.counts) {
@@ -234,7 +234,7 @@ export class MapView {
     }
     replace(
       box,
-      h('div', { class: 'fe-legend-title' }, 'top-1 class'),
+      h('div', { class: 'fe-legend-title' }, title),
       rows.map((r) => {
         const swatch = h('span', { class: 'fe-swatch' });
         swatch.style.background = classColour(r.index);
@@ -259,7 +259,8 @@ export class MapView {
           FIX[p.fixType] ?? 'fix n/a',
           p.hdop !== null ? `HDOP ${p.hdop.toFixed(1)}` : null,
           p.satellites !== null ? `${p.satellites} satellites` : null,
-          `fix ${Math.round(p.sampleAgeMs)} ms from capture`,
+          // A stored result has no fix age: the ground store does not keep it.
+          p.sampleAgeMs !== null ? `fix ${Math.round(p.sampleAgeMs)} ms from capture` : null,
           p.altAglM !== null ? `${p.altAglM.toFixed(1)} m above ground` : null,
           `from ${p.source}`,
         ]
