@@ -15,6 +15,7 @@ const LAYERS = [
   'model', // building, quantizing, head fitting, graph rewrites
   'sim', // simulator, demo model, truth scoring
   'ground', // the ground-station store: MQTT subscriber into GeoPackage or PostGIS, export, history
+  'field', // prescriptions and coverage maps from footprints
   'dashboard', // ground-station server (never the drone pipeline)
   'app', // composition roots
   'commands', // the CLI's commands (with src/cli.ts)

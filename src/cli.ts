@@ -6,14 +6,12 @@ import { packageVersion } from './platform/package-root.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
 import { runCommand } from './commands/run-command.js';
-import { groundCommand } from './ground/ground-command.js';
-import { groundExportCommand } from './ground/ground-export-command.js';
-import { groundClassMapCommand } from './ground/ground-classmap-command.js';
-import { definedOnly } from './platform/defined-only.js';
 import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
+import { modelDemoCommand, type ModelDemoOptions } from './commands/model-demo-command.js';
 import { modelFuseInputCommand, type ModelFuseInputCommandOptions } from './commands/model-fuse-input-command.js';
 import { modelOpsCommand, type ModelOpsCommandOptions } from './commands/model-ops-command.js';
+import { modelWinogradCommand, modelWinogradSubcommand } from './commands/model-winograd-command.js';
 import { quantizeCommand, type QuantizeCommandOptions } from './commands/quantize-command.js';
 import { DEFAULT_PERCENTILE } from './model/quantize-model.js';
 import { DEFAULT_ACTIVATIONS } from './model/quant-params.js';
@@ -26,6 +24,8 @@ import { replayCommand, type ReplayCommandOptions } from './commands/replay-comm
 import { simulateCommand, type SimulateCommandOptions } from './commands/simulate-command.js';
 import { diffCommand, type DiffCommandOptions } from './commands/diff-command.js';
 import { exportCommand, type ExportCommandOptions } from './commands/export-command.js';
+import { addCoverageCommand } from './commands/coverage-command.js';
+import { addGroundCommands } from './commands/ground-cli.js';
 import { importImagesCommand, importVideoCommand, type ImportCommonOptions, type ImportVideoCommandOptions } from './commands/import-command.js';
 import { dashboardCommand, type DashboardCommandOptions } from './commands/dashboard-command.js';
 import { demoCommand, type DemoCommandOptions } from './commands/demo-command.js';
@@ -113,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await exportCommand(results, opts);
     });
 
+  addCoverageCommand(program, (code) => (exitCode = code));
+
   const imports = program.command('import').description("Turn other drones' photos or videos into a flight folder that replay reads.");
   imports
     .command('images')
@@ -172,68 +174,16 @@ async function main(argv: string[]): Promise<number> {
       '--store <ground-config>',
       "list and reopen past flights from this ground config's store (GeoPackage or PostGIS, read-only); default dashboard.store",
     )
+    .option(
+      '--ground',
+      'also write every result into that store in this process (what `fieldeye ground --config <store>` does): one command on a laptop',
+      false,
+    )
     .action(async (opts: DashboardCommandOptions) => {
       exitCode = await dashboardCommand(opts);
     });
 
-  const ground = program
-    .command('ground')
-    .description(
-      'Ground-station store: subscribes to every drone (persistent MQTT 5 session, QoS 1) and keeps each result once in a GeoPackage or PostGIS; acknowledged only after the commit.',
-    )
-    .requiredOption('-c, --config <file>', 'ground config (YAML); see config/ground.yaml for every key')
-    .action(async (opts: { config: string }) => {
-      exitCode = await groundCommand({ config: opts.config });
-    });
-  ground
-    .command('export')
-    .description(
-      'Copy what the store holds (all, one drone, one flight, or what was captured since a time) into a new GeoPackage, GeoJSON or CSV file for QGIS or a spreadsheet.',
-    )
-    // No --config of its own: `ground`'s (a global option here) takes it wherever it is on the line, so one declared
-    // here would never be set; it is read with optsWithGlobals.
-    .requiredOption('--out <file>', 'the new file (never overwritten)')
-    .option('--drone <id>', 'only this drone')
-    .option('--flight <id>', 'only this flight')
-    .option('--since <time>', 'only what was captured at or after this ISO 8601 date or date-time (2024-05-01 = midnight UTC; 2024-05-01T10:30:00Z)')
-    .option('--format <format>', 'gpkg (every layer; default), geojson (one layer) or csv (one row per result)')
-    .option('--geometry <layer>', 'with --format geojson: points (results; default), footprints or tracks')
-    .action(async (_opts: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<{
-        config: string;
-        out: string;
-        drone?: string;
-        flight?: string;
-        since?: string;
-        format?: string;
-        geometry?: string;
-      }>();
-      exitCode = await groundExportCommand({
-        config: opts.config,
-        out: opts.out,
-        ...definedOnly({ droneId: opts.drone, flightId: opts.flight, since: opts.since, format: opts.format, geometry: opts.geometry }),
-      });
-    });
-  ground
-    .command('classmap')
-    .description(
-      "A field's class map from the stored footprints: each class's share of every square cell (metres, in the UTM zone of the selection's centre), area-weighted, for one flight or a capture-time range, into a new GeoPackage layer for QGIS. PostGIS computes it in SQL.",
-    )
-    // --config is ground's (a global option here), read with optsWithGlobals, as for `ground export`.
-    .requiredOption('--out <file>', 'the new GeoPackage (never overwritten)')
-    .option('--flight <id>', 'the footprints of this flight')
-    .option('--drone <id>', 'only this drone')
-    .option('--since <time>', 'instead of --flight: what was captured at or after this ISO 8601 date or date-time (2024-05-01 = midnight UTC)')
-    .option('--until <time>', 'with --since: only what was captured before this time')
-    .option('--cell-m <metres>', 'cell size in metres, 1..1000 (default 10)')
-    .action(async (_opts: unknown, command: Command) => {
-      const opts = command.optsWithGlobals<{ config: string; out: string; flight?: string; drone?: string; since?: string; until?: string; cellM?: string }>();
-      exitCode = await groundClassMapCommand({
-        config: opts.config,
-        out: opts.out,
-        ...definedOnly({ flightId: opts.flight, droneId: opts.drone, since: opts.since, until: opts.until, cellM: opts.cellM }),
-      });
-    });
+  addGroundCommands(program, (code) => (exitCode = code));
 
   program
     .command('demo')
@@ -365,6 +315,17 @@ async function main(argv: string[]): Promise<number> {
       exitCode = await modelSynthCommand(opts);
     });
   model
+    .command('demo')
+    .description(
+      "The demo's field-zones model (crop rows, weeds, bare soil, water, stressed crop): the seeded backbone with a head fitted on a simulated field, built locally on first use (nothing downloaded), cached, written with its card and labels.",
+    )
+    .requiredOption('-o, --out <file>', 'output .onnx path (the card and labels go next to it)')
+    .option('--cache <dir>', 'where the demo keeps what it builds (default .cache/demo in the package)')
+    .addOption(new Option('--area <WxH>', 'the simulated training field, metres (tests use the small one their demo used)').hideHelp())
+    .action(async (opts: ModelDemoOptions) => {
+      exitCode = await modelDemoCommand(opts);
+    });
+  model
     .command('fuse-input')
     .description(
       'Write a copy of a float32 NCHW model that takes the crop as RGB bytes (uint8 NHWC): Cast, Transpose, Div 255, Sub mean, Div std become graph ops; writes its card.',
@@ -385,6 +346,11 @@ async function main(argv: string[]): Promise<number> {
     .action(async (modelPath: string, opts: ModelOpsCommandOptions) => {
       exitCode = await modelOpsCommand(modelPath, opts);
     });
+  model.addCommand(
+    modelWinogradSubcommand(async (opts) => {
+      exitCode = await modelWinogradCommand(opts, cliLogger());
+    }),
+  );
 
   await program.parseAsync(argv);
   return exitCode;

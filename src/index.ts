@@ -11,4 +11,5 @@ export {
 export { HEALTH_SCHEMA_VERSION, HealthSchema, type Health } from './publish/health-schema.js';
 export { FLIGHT_SCHEMA_VERSION, FlightSchema, type Flight } from './publish/flight-schema.js';
 export { StatusSchema, type Status } from './publish/status-schema.js';
+export { COVERAGE_SCHEMA_VERSION, CoverageSchema, type Coverage } from './publish/coverage-schema.js';
 export type { Sink } from './publish/sink.js';

@@ -25,6 +25,7 @@ import type { PrecisionChoice } from '../vision/precision-choice.js';
 import type { CleanupStack } from './cleanup-stack.js';
 import type { OpenedInput } from './open-input.js';
 import { openMqttPublishing } from './open-publishing.js';
+import { coverageAtEnd } from './coverage-at-end.js';
 
 export type Delivery = DeliveryAccount & { protocolVersion: 4 | 5; publishCheck: PublishCheck };
 
@@ -109,7 +110,7 @@ async function openPublishing(
   input: OpenedInput,
   parts: SinkParts,
   log: Logger,
-): Promise<{ sink: Sink; url: string; delivery: () => Delivery | null }> {
+): Promise<{ sinks: Sink[]; url: string; delivery: () => Delivery | null }> {
   const mqtt = config.sinks.mqtt;
   let url = mqtt.url;
   let protocolVersion = mqtt.protocolVersion;
@@ -145,7 +146,10 @@ async function openPublishing(
     await publishing.close();
     delivery = { ...publishing.sink.account(), protocolVersion: link.protocolVersion, publishCheck: link.publishCheck() };
   });
-  return { sink: publishing.sink, url, delivery: () => delivery };
+  // Pushed after publishing.close, so it runs before it (cleanups run in reverse): the retained coverage goes out on the open link.
+  const coverage = coverageAtEnd(config, camera !== null, (doc) => link.publishJson('coverage', doc, { qos: 1, retain: true }), log);
+  parts.cleanups.push(() => coverage.publish());
+  return { sinks: [publishing.sink, coverage.sink], url, delivery: () => delivery };
 }
 
 export async function openSinks(config: Config, secrets: Secrets, input: OpenedInput, parts: SinkParts, log: Logger): Promise<OpenedSinks> {
@@ -161,6 +165,6 @@ export async function openSinks(config: Config, secrets: Secrets, input: OpenedI
   }
   if (!config.sinks.mqtt.enabled) return { sinks, resultsFile, brokerUrl: null, delivery: () => null };
   const publishing = await openPublishing(config, secrets, input, parts, log);
-  sinks.push(publishing.sink);
+  sinks.push(...publishing.sinks);
   return { sinks, resultsFile, brokerUrl: redactUrl(publishing.url), delivery: publishing.delivery };
 }

@@ -16,6 +16,7 @@ import { preprocessFrame } from '../vision/preprocess-frame.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { openInput, type FlightInput } from './open-input.js';
 import { openModel } from './open-model.js';
+import { describeModel, untrainedNotice } from '../vision/model-description.js';
 import { openSinks, type Delivery } from './open-sinks.js';
 
 export interface RunOptions {
@@ -42,6 +43,10 @@ export interface RunOutcome {
   delivery: Delivery | null;
   resultsFile: string | null;
   modelSha256: string;
+  /** The model that ran, as every human-readable output names it: "name (precision, N classes)". */
+  modelDescription: string;
+  /** Said once, plainly, when the model's weights were never trained; null otherwise. */
+  modelNotice: string | null;
 }
 
 /** What a wrong system clock does to results with this position source, for the warning. */
@@ -125,6 +130,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       brokerUrl: opened.brokerUrl,
       resultsFile: opened.resultsFile,
       modelSha256: model.sha256,
+      modelDescription: describeModel(model.card, model.labels.length),
+      modelNotice: untrainedNotice(model.card),
     };
   } finally {
     await cleanups.closeAll(log);

@@ -7,6 +7,8 @@ import type { Secrets } from '../config/resolve-secrets.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Logger } from '../platform/logger.js';
 import { redactUrl } from '../platform/redact-url.js';
+import { loadGroundConfig } from '../ground/ground-config.js';
+import { startGroundService } from '../ground/ground-service.js';
 import { CleanupStack } from './cleanup-stack.js';
 import { resolveDashboardBroker, type DashboardBroker } from './dashboard-broker.js';
 import { AccessGuard } from '../dashboard/access-guard.js';
@@ -36,6 +38,8 @@ export interface DashboardOptions {
   modelPath: string | null;
   /** A ground config file (`fieldeye ground --config`): past flights are read from its store; null or absent = no past flights. */
   store?: string | null;
+  /** Also run the store's writer (`fieldeye ground`) in this process. */
+  runGround?: boolean;
   logger: Logger;
 }
 
@@ -81,6 +85,23 @@ async function openTryPhoto(modelPath: string | null, config: Config, cleanups: 
   );
   cleanups.push(() => uploads.close());
   return uploads;
+}
+
+/**
+ * `--ground`: the ground store's writer (what `fieldeye ground --config <store>` runs) in this process, so one command
+ * on the operator's laptop keeps every result and shows past flights. Started before the reader: it creates the store.
+ */
+async function startGroundWriter(store: string | null, cleanups: CleanupStack, logger: Logger): Promise<void> {
+  if (store === null) throw new ConfigError('--ground: needs --store GROUND_CONFIG (or dashboard.store): the store it writes is the one the page reads');
+  const loaded = loadGroundConfig(store);
+  const log = logger.child({ stage: 'ground' });
+  const service = await startGroundService({ config: loaded.config, password: loaded.password, logger: log });
+  cleanups.push(() => service.stop());
+  // A broker that refuses the writer for good (credentials, ACL) is said loudly; the page keeps serving what is stored.
+  void service.fatal.then((error) => log.error({ err: error.message }, `dashboard: the ground store writer stopped: ${error.message}`));
+  // Once subscribed nothing published is missed: the address is printed only after that (or after a refusal).
+  await Promise.race([service.subscribed, service.fatal]);
+  log.info({ store: service.store.description, filter: service.filter }, 'dashboard: writing every result into the ground store');
 }
 
 /** The ground store's past flights, read-only, or null without --store / dashboard.store. */
@@ -147,6 +168,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const tiles = parseTileSource(settings.tiles, 'dashboard.tiles (--tiles)');
     const assets = loadStaticAssets();
     const uploads = await openTryPhoto(options.modelPath, config, cleanups, logger);
+    if (options.runGround === true) await startGroundWriter(options.store ?? null, cleanups, logger);
     const archive = openPastFlights(options.store ?? null, cleanups, logger);
     const broker = await resolveDashboardBroker(options.broker, config, options.secrets, cleanups, logger);
 

@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import { resolveModel } from '../app/resolve-model.js';
+import { describeModel, untrainedNotice } from '../vision/model-description.js';
 import { ImageClassifier } from '../vision/image-classifier.js';
 import type { PreprocessMode } from '../vision/preprocess-types.js';
 import type { TopClass } from '../vision/top-k.js';
@@ -68,6 +69,10 @@ export async function classifyCommand(files: string[], opts: ClassifyCommandOpti
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ model: { file: model.path, sha256: model.sha256 }, images })}\n`);
   } else {
+    // Which model gave these labels, and, for an untrained one, that they mean nothing: before the first result.
+    process.stderr.write(`fieldeye: classified with ${describeModel(model.card, model.labels.length)}\n`);
+    const notice = untrainedNotice(model.card);
+    if (notice !== null) process.stderr.write(`fieldeye: note: ${notice}\n`);
     for (const img of images) {
       if (img.error) {
         process.stdout.write(`${img.file}: ERROR ${img.error}\n`);

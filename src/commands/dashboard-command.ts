@@ -21,6 +21,8 @@ export interface DashboardCommandOptions {
   tiles?: string;
   /** A ground config file: its store's past flights are listed and reopened (read-only). */
   store?: string;
+  /** --ground: also write every result into that store, in this process. */
+  ground?: boolean;
 }
 
 /** --store (relative to the working directory) or dashboard.store (relative to the config file), or null for none. */
@@ -64,6 +66,7 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
     token: token === '' ? null : token,
     modelPath: opts.model !== undefined ? resolve(opts.model) : null,
     store: groundConfigFile(opts, loaded.dashboard.store),
+    runGround: opts.ground === true,
     logger,
   });
   const access = token === '' ? '' : ' (access token required: open it once as <address>?token=<token>)';

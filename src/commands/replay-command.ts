@@ -100,11 +100,13 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
       flight: outcome.flightId,
       replayed: flight.dir,
       speed: String(speed),
+      model: outcome.modelDescription,
       'model sha256': outcome.modelSha256.slice(0, 16),
     };
     if (outcome.resultsFile) extra['results file'] = outcome.resultsFile;
     Object.assign(extra, deliveryRows(outcome));
     process.stdout.write(`${renderSummaryTable(outcome.summary, extra)}\n`);
+    if (outcome.modelNotice !== null) process.stderr.write(`fieldeye: note: ${outcome.modelNotice}\n`);
     if (opts.summaryJson !== undefined) await writeFile(resolve(opts.summaryJson), `${JSON.stringify({ ...outcome.summary, ...extra }, null, 2)}\n`);
     return flightExitCode(outcome, stop.signal.aborted);
   } finally {

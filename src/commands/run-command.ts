@@ -83,11 +83,13 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     watchdog?.stop();
     await notifier.stopping(`flight ${outcome.flightId} finished: ${outcome.summary.results} results`);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
-    const extra: Record<string, string> = { flight: outcome.flightId, 'model sha256': outcome.modelSha256.slice(0, 16) };
+    const extra: Record<string, string> = { flight: outcome.flightId, model: outcome.modelDescription, 'model sha256': outcome.modelSha256.slice(0, 16) };
     if (outcome.resultsFile) extra['results file'] = outcome.resultsFile;
     Object.assign(extra, deliveryRows(outcome));
     if (stop.signal.aborted) extra['stopped by'] = 'signal (graceful)';
     process.stdout.write(`${renderSummaryTable(outcome.summary, extra)}\n`);
+    // The service's warnings go to its log (journald), like every other: stderr stays for what stops it.
+    if (outcome.modelNotice !== null) logger.warn({ model: outcome.modelDescription }, outcome.modelNotice);
     return flightExitCode(outcome, stop.signal.aborted);
   } catch (error) {
     // A configuration fault is not restarted (exit 78); anything else may be cured by a restart, after a backoff.

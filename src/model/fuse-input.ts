@@ -1,12 +1,12 @@
 // Input fusion: prepends Cast, Transpose, Div 255, Sub mean and Div std to a float32 NCHW classifier so it takes the crop's RGB bytes (uint8 NHWC) and the pipeline skips normalisation.
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { writeModelWithCard } from './write-model-files.js';
 import { resolve } from 'node:path';
 import type { Logger } from '../platform/logger.js';
 import { loadModel } from '../vision/model-loader.js';
 import { ModelCardSchema, type ModelCard } from '../vision/model-card.js';
 import { attrInt, attrInts, float32Tensor, tensorValueInfo } from '../onnx/onnx-graph.js';
 import { TensorDataType, decodeModel, encodeModel, type OnnxModel } from '../onnx/onnx-proto.js';
-import { cardPathFor, sha256Hex } from '../vision/model-card.js';
+import { sha256Hex } from '../vision/model-card.js';
 
 export const DEFAULT_FUSED_INPUT_NAME = 'input_rgb';
 
@@ -106,19 +106,6 @@ export async function fuseInputFile(options: FuseInputOptions, logger?: Logger):
   });
 
   // Both files appear together or not at all.
-  const cardPath = cardPathFor(options.outPath);
-  const stamp = `${process.pid}.${Date.now()}.tmp`;
-  const tmpModel = `${options.outPath}.${stamp}`;
-  const tmpCard = `${cardPath}.${stamp}`;
-  try {
-    await writeFile(tmpModel, bytes);
-    await writeFile(tmpCard, `${JSON.stringify(card, null, 2)}\n`);
-    await rename(tmpModel, options.outPath);
-    await rename(tmpCard, cardPath);
-  } catch (err) {
-    await rm(tmpModel, { force: true });
-    await rm(tmpCard, { force: true });
-    throw err;
-  }
+  const cardPath = await writeModelWithCard(options.outPath, bytes, card);
   return { outPath: options.outPath, cardPath, card };
 }

@@ -8,6 +8,7 @@ import { ResultSchema } from './result-schema.js';
 import { HealthSchema } from './health-schema.js';
 import { FlightSchema } from './flight-schema.js';
 import { StatusSchema } from './status-schema.js';
+import { CoverageSchema } from './coverage-schema.js';
 
 /** Folder (under the package root) that holds the committed .schema.json files. */
 export const JSON_SCHEMA_DIR = 'schemas';
@@ -16,6 +17,7 @@ const PAYLOADS = {
   result: { schema: ResultSchema, title: 'fieldeye result (topic <prefix>result, QoS 1, one per frame)' },
   health: { schema: HealthSchema, title: 'fieldeye health (topic <prefix>health, periodic)' },
   flight: { schema: FlightSchema, title: 'fieldeye flight (topic <prefix>flight, retained)' },
+  coverage: { schema: CoverageSchema, title: 'fieldeye coverage (topic <prefix>coverage, retained, at the end of a flight)' },
   status: { schema: StatusSchema, title: 'fieldeye status (topic <prefix>status, retained, plain text; also the Last Will)' },
 } as const;
 

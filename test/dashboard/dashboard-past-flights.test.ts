@@ -35,6 +35,16 @@ async function dashboardWithStore(env: NodeJS.ProcessEnv = {}): Promise<Dashboar
   return dashboard;
 }
 
+/** Both surveys listed with every result stored, newest first (waits for the store to catch up). */
+async function expectSurveysListed(dashboard: DashboardProcess): Promise<void> {
+  await expect
+    .poll(async () => (await flights(dashboard)).flights.map((f) => [f.flightId, f.results]), POLL)
+    .toEqual([
+      ['survey-b', 12],
+      ['survey-a', 30],
+    ]);
+}
+
 /** What the drones publish: one flight document, then every result at QoS 1. */
 async function publishSurveys(): Promise<void> {
   const client = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `test-surveys-${process.pid}` });
@@ -70,12 +80,7 @@ describe('fieldeye dashboard --store: past flights from the ground store', () =>
   it('lists the flights `fieldeye ground` is writing, newest first, and serves one flight in seq order, page by page', async () => {
     const dashboard = await dashboardWithStore();
     await publishSurveys();
-    await expect
-      .poll(async () => (await flights(dashboard)).flights.map((f) => [f.flightId, f.results]), POLL)
-      .toEqual([
-        ['survey-b', 12],
-        ['survey-a', 30],
-      ]);
+    await expectSurveysListed(dashboard);
     first = await flights(dashboard);
     expect(first.truncated).toBe(false);
     const [b, a] = first.flights;
@@ -193,5 +198,43 @@ describe('fieldeye dashboard --store: past flights from the ground store', () =>
     expect(await banner.isVisible()).toBe(false);
     expect(await page.locator('.fe-legend-label').allTextContents()).toEqual(['crop']);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('fieldeye dashboard --store --ground: the store writer in the same process, one command on a laptop', () => {
+  it('stores what the drones publish and lists it; results sent while it was stopped arrive when it starts again', async () => {
+    const config = await writeGroundConfig(join(work, 'in-process.yaml'), {
+      broker: { url: broker.url, clientId: `fieldeye-ground-in-process-${process.pid}` },
+      store: { path: 'in-process/fieldeye.gpkg' },
+      statsIntervalS: 0,
+    });
+    const start = async () => {
+      const d = await startDashboardCli(['--broker', broker.url, '--store', config, '--ground']);
+      dashboards.push(d);
+      return d;
+    };
+    // The address is printed once the writer's persistent session is subscribed: from then on nothing is missed.
+    let dashboard = await start();
+    await publishSurveys();
+    await expectSurveysListed(dashboard);
+    dashboards.splice(dashboards.indexOf(dashboard), 1);
+    expect(await dashboard.stop()).toBe(0);
+
+    // While it is down the broker keeps the writer's session: a late result of a third flight waits there.
+    const client = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `test-late-${process.pid}` });
+    await client.publishAsync('fieldeye/v1/field-3/result', JSON.stringify(surveyResult('field-3', 'late', 0, 2)), { qos: 1 });
+    await client.endAsync();
+    dashboard = await start();
+    await expect
+      .poll(async () => (await flights(dashboard)).flights.map((f) => [f.flightId, f.results]), POLL)
+      .toEqual([
+        ['late', 1],
+        ['survey-b', 12],
+        ['survey-a', 30],
+      ]);
+
+    const alone = await runCli(['dashboard', '--port', '0', '--broker', broker.url, '--ground']);
+    expect(alone.code).toBe(78);
+    expect(alone.stderr).toMatch(/--ground: needs --store GROUND_CONFIG/);
   });
 });

@@ -38,6 +38,17 @@ describe('fieldeye classify', () => {
     expect(createHash('sha256').update(tensor).digest('hex')).toBe(ref?.tensorSha256);
   });
 
+  it('names the model, and says once, plainly, that the seeded one is not trained (in the human output, not in --json)', async () => {
+    const run = await runCli(['classify', IMAGE, IMAGE]);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines[0]).toBe('fieldeye: classified with resnet18-synth-seed1 (fp32, 1000 classes)');
+    expect(lines.filter((l) => l.includes('NOT TRAINED'))).toHaveLength(1);
+    expect(lines[1]).toMatch(/^fieldeye: note: model resnet18-synth-seed1 is NOT TRAINED .*its labels mean nothing.*fieldeye model demo --out FILE\.onnx/);
+    const json = await runCli(['classify', IMAGE, '--json']);
+    expect(json.stderr).toBe('');
+  });
+
   it('a bad image is reported in place, the others are still classified, exit 1', async () => {
     const bad = join(REPO_ROOT, 'test/fixtures/bad-frames/not-a-jpeg.jpg');
     const run = await runCli(['classify', bad, IMAGE, '--json']);

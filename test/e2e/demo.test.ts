@@ -11,7 +11,7 @@ import type { SimulatedFrameTruth } from '../../src/sim/simulator.js';
 import { FIELD_ZONES } from '../../src/flight/recording-format.js';
 import type { Result } from '../../src/publish/result-schema.js';
 import type { Snapshot } from '../../src/dashboard/dashboard-types.js';
-import { CLI, REPO_ROOT } from '../support/run-cli.js';
+import { CLI, REPO_ROOT, runCli } from '../support/run-cli.js';
 
 // A smaller field than the demo's 300x200 m (84 frames instead of 176) keeps the test short; every class is in it.
 const AREA = '200x150';
@@ -227,4 +227,27 @@ describe('fieldeye demo', () => {
     },
     LONG,
   );
+
+  it('fieldeye model demo writes the same field-zones model as a named file with its card and labels; classify names it and takes it as trained', async () => {
+    const out = join(cache, 'named', 'field-zones.onnx');
+    const made = await runCli(['model', 'demo', '--cache', cache, '--area', AREA, '--out', out]);
+    expect(made.code, made.stderr).toBe(0);
+    // The demo's own cached build, not a second one.
+    expect(made.stdout).toMatch(
+      /^wrote .*field-zones\.onnx \(resnet18-seed1-fieldzones-sim101 \(fp32, 5 classes\); from the cache, held-out accuracy [\d.]+ %/,
+    );
+    const cached = (await readdir(cache)).find((f) => /^demo-head-[0-9a-f]{16}\.onnx$/.test(f))!;
+    // Buffer.equals, not toEqual: a deep comparison of a 45 MB model element by element takes gigabytes.
+    expect((await readFile(out)).equals(await readFile(join(cache, cached)))).toBe(true);
+    const tile = join(REPO_ROOT, 'test/fixtures/field-tiles/held-out', (await readdir(join(REPO_ROOT, 'test/fixtures/field-tiles/held-out')))[0]!);
+    const classified = await runCli(['classify', '--model', out, tile]);
+    expect(classified.code, classified.stderr).toBe(0);
+    expect(classified.stderr).toBe('fieldeye: classified with resnet18-seed1-fieldzones-sim101 (fp32, 5 classes)\n');
+    const shown = classified.stdout
+      .split('\n')
+      .filter((l) => /%/.test(l))
+      .map((l) => l.trim().split(/\s+/).slice(2).join(' '));
+    expect([...shown].sort()).toEqual([...FIELD_ZONES].sort());
+    expect((await runCli(['model', 'demo', '--cache', cache, '--area', AREA, '--out', out])).stderr).toMatch(/--out: .* exists/);
+  });
 });

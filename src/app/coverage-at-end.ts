@@ -1,0 +1,76 @@
+// The retained `coverage` message at the end of a flight: a sink that keeps each result's footprint (bounded) as the
+// results go out, and publishes the coverage of the flight when it closes, so the crew knows before landing.
+import type { Config } from '../config/schema.js';
+import { computeCoverage } from '../field/coverage-compute.js';
+import type { CoverageFrame } from '../field/coverage-frame.js';
+import { resultFrame } from '../field/coverage-input.js';
+import type { Logger } from '../platform/logger.js';
+import { settledWithin } from '../platform/with-timeout.js';
+import { CoverageSchema, type Coverage } from '../publish/coverage-schema.js';
+import type { Result } from '../publish/result-schema.js';
+import type { Sink } from '../publish/sink.js';
+
+/** Footprints kept per flight: about 3 hours at one frame a second, a few megabytes; later ones are counted only. */
+export const MAX_COVERAGE_FRAMES = 10_000;
+
+/** The message gets this long for its PUBACK at the end; a link that is down then keeps it queued in the client. */
+const SEND_WAIT_MS = 2_000;
+
+/** The model's default crop (Resize 256, CenterCrop 224) as a share of the frame's shorter side. */
+const CROP_SHARE = 224 / 256;
+
+export interface CoverageAtEnd {
+  sink: Sink;
+  /** Computes and publishes the current flight's coverage; call before the link closes. */
+  publish(): Promise<void>;
+}
+
+/**
+ * What the blur check can know live: the exposure when the camera's shutter is fixed (source.shutterUs), and the
+ * frame size of the camera's output; with automatic exposure or from files, blur is reported as not checkable.
+ */
+function liveCamera(config: Config, liveCameraSource: boolean): Pick<CoverageFrame, 'exposureS' | 'footprintPx'> {
+  const source = config.source;
+  if (!liveCameraSource || source.type !== 'rpicam' || source.shutterUs <= 0) return { exposureS: null, footprintPx: null };
+  return { exposureS: source.shutterUs / 1e6, footprintPx: Math.min(source.widthPx, source.heightPx) * CROP_SHARE };
+}
+
+export function coverageAtEnd(config: Config, liveCameraSource: boolean, send: (document: Coverage) => Promise<void>, logger: Logger): CoverageAtEnd {
+  const camera = liveCamera(config, liveCameraSource);
+  let flight: { droneId: string; flightId: string } | null = null;
+  let frames: CoverageFrame[] = [];
+  let notCounted = 0;
+  const publish = (): Promise<void> => {
+    if (!flight) return Promise.resolve();
+    const { flightId } = flight;
+    try {
+      const { coverage } = computeCoverage(frames, { ...flight, boundary: null, notCounted });
+      const sent = send(CoverageSchema.parse(coverage)).then(
+        () => logger.info({ flightId, coveredShare: coverage.coveredShare, gaps: coverage.gaps.count }, 'coverage published'),
+        (error: unknown) => logger.warn({ err: (error as Error).message, flightId }, 'coverage: could not publish'),
+      );
+      return settledWithin(sent, SEND_WAIT_MS).then(() => undefined);
+    } catch (error) {
+      // The flight's results are out already; a coverage that cannot be computed must not fail the run.
+      logger.warn({ err: (error as Error).message, flightId }, 'coverage: could not compute');
+      return Promise.resolve();
+    }
+  };
+  const sink: Sink = {
+    name: 'coverage',
+    write: (result: Result) => {
+      if (flight && flight.flightId !== result.flightId) {
+        // Arming split the run: the closed flight's coverage goes out now (not awaited, as the flight document), the
+        // next one starts empty.
+        void publish();
+        [frames, notCounted] = [[], 0];
+      }
+      flight = { droneId: result.droneId, flightId: result.flightId };
+      if (frames.length >= MAX_COVERAGE_FRAMES) notCounted++;
+      else frames.push({ ...resultFrame(result), ...camera });
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  return { sink, publish };
+}

@@ -1,0 +1,224 @@
+// Graph rewrite: each 3x3 stride-1 Conv becomes Winograd F(m,3) made of standard ONNX ops (Pad, Slice, Add/Sub or MatMul transforms, one batched MatMul for the product, Transpose/Reshape to reassemble the tiles), so onnxruntime runs ~2.25x (F(2,3)) or ~4x (F(4,3)) fewer multiply-adds through MLAS.
+import {
+  attrInt,
+  attrIntOf,
+  attrInts,
+  attrIntsOf,
+  findInitializer,
+  float32Tensor,
+  int64Tensor,
+  removeUnusedInitializers,
+  sortTopologically,
+  tensorToFloat32,
+} from '../onnx/onnx-graph.js';
+import type { OnnxGraph, OnnxNode, OnnxTensor } from '../onnx/onnx-proto.js';
+import { foldBatchNorms } from './fold-batch-norm.js';
+import { inferChwShapes, type ChwShape } from './winograd-shapes.js';
+import { transformWeights, winogradMatrices, type WinogradMatrices, type WinogradTile } from './winograd-math.js';
+
+/** How the input transform Bᵀ d B is computed: explicit Add/Sub of slices (only for 0/±1 matrices) or a small MatMul by Bᵀ per axis. */
+export type InputTransformMode = 'adds' | 'matmul';
+
+export interface WinogradOptions {
+  tile: WinogradTile;
+  inputTransform: InputTransformMode;
+  layout: WinogradLayout;
+}
+
+export interface WinogradReport {
+  /** Conv node names rewritten. */
+  rewritten: string[];
+  /** Conv nodes left direct, with why (kernel, stride, groups, unknown shape). */
+  skipped: Array<{ node: string; reason: string }>;
+  /** BatchNormalization nodes folded into their convs first (the bias then rides on the output transform). */
+  foldedBatchNorms: number;
+}
+
+/** Emits nodes and initializers under one name prefix for one rewritten conv. */
+class Emitter {
+  readonly nodes: OnnxNode[] = [];
+  readonly inits: OnnxTensor[] = [];
+  private seq = 0;
+  constructor(private readonly prefix: string) {}
+
+  name(what: string): string {
+    return `${this.prefix}/${what}_${this.seq++}`;
+  }
+  op(opType: string, inputs: string[], attrs: OnnxNode['attribute'] = [], output?: string): string {
+    const out = output ?? this.name(opType);
+    this.nodes.push({ name: `${out}/node`, opType, input: inputs, output: [out], attribute: attrs });
+    return out;
+  }
+  ints(values: number[]): string {
+    const n = this.name('i64');
+    this.inits.push(int64Tensor(n, [values.length], values));
+    return n;
+  }
+  floats(dims: number[], data: Float32Array): string {
+    const n = this.name('f32');
+    this.inits.push(float32Tensor(n, dims, data));
+    return n;
+  }
+  /** x[..., start : start + step·count : step] along `axis`. */
+  slice(x: string, axis: number, start: number, count: number, step: number): string {
+    return this.op('Slice', [x, this.ints([start]), this.ints([start + step * (count - 1) + 1]), this.ints([axis]), this.ints([step])]);
+  }
+  reshape(x: string, shape: number[]): string {
+    return this.op('Reshape', [x, this.ints(shape)]);
+  }
+}
+
+/**
+ * out_i = Σ_p bt[i][p] · part_p, stacked along axis 0 (parts are [N, C, ...] so the result is [n·N, C, ...]).
+ * 'adds' uses one Add/Sub per extra term: cheap, exact for F(2,3)'s ±1 matrix. 'matmul' stacks the parts
+ * and multiplies by Bᵀ once: one MLAS GEMM instead of many elementwise passes for F(4,3)'s 4/-5 entries.
+ */
+function combine(e: Emitter, parts: string[], bt: number[][], mode: InputTransformMode, restShape: number[]): string {
+  const n = parts.length;
+  if (mode === 'matmul') {
+    const stacked = e.reshape(e.op('Concat', parts, [attrInt('axis', 0)]), [n, -1]);
+    const mixed = e.op('MatMul', [e.floats([n, n], Float32Array.from(bt.flat())), stacked]);
+    return e.reshape(mixed, [-1, ...restShape]);
+  }
+  const rows = bt.map((row) => {
+    const terms = row.map((coef, p) => ({ coef, part: parts[p] ?? '' })).filter((t) => t.coef !== 0);
+    if (terms.some((t) => Math.abs(t.coef) !== 1)) throw new Error(`input transform 'adds' needs a 0/±1 matrix; use 'matmul'`);
+    // Lead with a +1 term so no Neg is needed (every row of F(2,3)'s Bᵀ has one).
+    terms.sort((a, b) => b.coef - a.coef);
+    let acc = terms[0]?.part ?? '';
+    if ((terms[0]?.coef ?? 1) < 0) throw new Error('input transform row without a +1 term');
+    for (const t of terms.slice(1)) acc = e.op(t.coef > 0 ? 'Add' : 'Sub', [acc, t.part]);
+    return acc;
+  });
+  return e.op('Concat', rows, [attrInt('axis', 0)]);
+}
+
+/** Where the transforms run: NCHW as the graph is, or NHWC (one transpose each way) so every tile cut copies whole channel vectors. */
+export type WinogradLayout = 'nchw' | 'nhwc';
+
+/**
+ * Pad, cut the overlapping n x n tiles (stride m) and transform them. NCHW returns V as [n², N, C, T];
+ * NHWC as [n², N·T, C]; ξ = j·n + i either way.
+ */
+function inputTransform(e: Emitter, x: string, s: ChwShape, mats: WinogradMatrices, opts: WinogradOptions): { v: string; th: number; tw: number } {
+  const { m, n, bt } = mats;
+  const th = Math.ceil(s.h / m);
+  const tw = Math.ceil(s.w / m);
+  const [bottom, right] = [m * th + 1 - s.h, m * tw + 1 - s.w];
+  const nhwc = opts.layout === 'nhwc';
+  const [hAxis, wAxis] = nhwc ? [1, 2] : [2, 3];
+  // Conv pads 1 on each side; the tail pad completes the last tile (its extra outputs are sliced off).
+  const padded = nhwc
+    ? e.op('Pad', [e.op('Transpose', [x], [attrInts('perm', [0, 2, 3, 1])]), e.ints([0, 1, 1, 0, 0, bottom, right, 0])])
+    : e.op('Pad', [x, e.ints([0, 0, 1, 1, 0, 0, bottom, right])]);
+  const wp = m * tw + 2;
+  // Rows first: step-m slices along H copy whole rows, the cheap direction.
+  const rowParts = Array.from({ length: n }, (_, p) => e.slice(padded, hAxis, p, th, m));
+  const rows = combine(e, rowParts, bt, opts.inputTransform, nhwc ? [th, wp, s.c] : [s.c, th, wp]);
+  const colParts = Array.from({ length: n }, (_, q) => e.slice(rows, wAxis, q, tw, m));
+  const v = combine(e, colParts, bt, opts.inputTransform, nhwc ? [th, tw, s.c] : [s.c, th, tw]);
+  return { v: e.reshape(v, nhwc ? [n * n, -1, s.c] : [n * n, -1, s.c, th * tw]), th, tw };
+}
+
+interface ConvParts {
+  x: string;
+  out: string;
+  s: ChwShape;
+  k: number;
+  weight: Float32Array;
+  bias: Float32Array | undefined;
+}
+
+/**
+ * Aᵀ M A over every tile at once, separably: Aᵀ along i (one MatMul broadcast over j), then along j.
+ * m·n² + m²·n multiply-adds per tile and channel instead of the m²·n² of one Kronecker GEMM (240 vs 576 for F(4,3)).
+ * `prod` is [n², rest] with ξ = j·n + i; returns [m (b, column), m (a, row), rest].
+ */
+function outputTransform(e: Emitter, prod: string, mats: WinogradMatrices): string {
+  const { m, n } = mats;
+  const at = e.floats([m, n], Float32Array.from(mats.at.flat()));
+  const rows = e.op('MatMul', [at, e.reshape(prod, [n, n, -1])]);
+  return e.op('MatMul', [at, e.reshape(rows, [n, -1])]);
+}
+
+/** The product (n² GEMMs, one batched MatMul), the output transform, tile reassembly and bias. */
+function productAndOutput(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opts: WinogradOptions): void {
+  const { m, n } = mats;
+  const { s, k } = cv;
+  const { v, th, tw } = inputTransform(e, cv.x, s, mats, opts);
+  const nhwc = opts.layout === 'nhwc';
+  const crop = (t: string, axes: number[]): string =>
+    m * th === s.h && m * tw === s.w ? t : e.op('Slice', [t, e.ints([0, 0]), e.ints([s.h, s.w]), e.ints(axes)]);
+  const finish = (t: string, biasDims: number[]): string => (cv.bias ? e.op('Add', [t, e.floats(biasDims, cv.bias)]) : t);
+  if (!nhwc) {
+    // [n², K, C]·[n², N, C, T] (U broadcast over the batch) → [n², N, K, T].
+    const u = e.floats([n * n, 1, k, s.c], transformWeights(cv.weight, k, s.c, mats, 'kc'));
+    const y = outputTransform(e, e.reshape(e.op('MatMul', [u, v]), [n * n, -1]), mats);
+    // [b, a, N, K, th, tw] → [N, K, th, a, tw, b]
+    const tiles = e.op('Transpose', [e.reshape(y, [m, m, -1, k, th, tw])], [attrInts('perm', [2, 3, 4, 1, 5, 0])]);
+    e.op('Identity', [finish(crop(e.reshape(tiles, [-1, k, m * th, m * tw]), [2, 3]), [1, k, 1, 1])], [], cv.out);
+    return;
+  }
+  // [n², N·T, C]·[n², C, K]: U is a constant right operand, which onnxruntime can pre-pack.
+  const u = e.floats([n * n, s.c, k], transformWeights(cv.weight, k, s.c, mats, 'ck'));
+  const y = outputTransform(e, e.reshape(e.op('MatMul', [v, u]), [n * n, -1]), mats);
+  // [b, a, N, th, tw, K] → [N, th, a, tw, b, K]: every copied run is a whole K-vector.
+  const tiles = e.op('Transpose', [e.reshape(y, [m, m, -1, th, tw, k])], [attrInts('perm', [2, 3, 1, 4, 0, 5])]);
+  const nhwcOut = finish(crop(e.reshape(tiles, [-1, m * th, m * tw, k]), [1, 2]), [k]);
+  e.op('Transpose', [nhwcOut], [attrInts('perm', [0, 3, 1, 2])], cv.out);
+}
+
+function rewriteConv(graph: OnnxGraph, conv: OnnxNode, s: ChwShape, opts: WinogradOptions): OnnxNode[] {
+  const mats = winogradMatrices(opts.tile);
+  const weight = findInitializer(graph, conv.input[1] ?? '');
+  if (!weight) throw new Error(`winograd: ${conv.name} has no weight initializer`);
+  const biasT = conv.input[2] ? findInitializer(graph, conv.input[2]) : undefined;
+  const e = new Emitter(`${conv.name}/winograd${mats.m}`);
+  const k = Number(weight.dims[0]);
+  const cv: ConvParts = { x: conv.input[0] ?? '', out: conv.output[0] ?? '', s, k, weight: tensorToFloat32(weight), bias: biasT && tensorToFloat32(biasT) };
+  productAndOutput(e, cv, mats, opts);
+  graph.initializer.push(...e.inits);
+  return e.nodes;
+}
+
+function whyNot(graph: OnnxGraph, conv: OnnxNode, s: ChwShape | undefined): string | undefined {
+  const weight = findInitializer(graph, conv.input[1] ?? '');
+  if (!weight || weight.dims.length !== 4) return 'weight is not a 4-D initializer';
+  if (Number(weight.dims[2]) !== 3 || Number(weight.dims[3]) !== 3) return `kernel ${weight.dims.slice(2).join('x')}`;
+  if (attrIntsOf(conv, 'strides').some((x) => x !== 1)) return 'stride is not 1';
+  if (attrIntsOf(conv, 'dilations').some((x) => x !== 1)) return 'dilated';
+  if (attrIntOf(conv, 'group', 1) !== 1) return 'grouped';
+  const pads = attrIntsOf(conv, 'pads');
+  if (pads.length !== 4 || pads.some((p) => p !== 1)) return `pads [${pads.join(', ')}] (only 1 on every side)`;
+  if (conv.input[2] && !findInitializer(graph, conv.input[2])) return 'bias is not an initializer';
+  if (!s) return 'input shape unknown';
+  return undefined;
+}
+
+/** Rewrite every eligible Conv of `graph` in place (BatchNorms folded first). */
+export function winogradGraph(graph: OnnxGraph, opts: WinogradOptions): WinogradReport {
+  const { folded } = foldBatchNorms(graph);
+  const shapes = inferChwShapes(graph);
+  const report: WinogradReport = { rewritten: [], skipped: [], foldedBatchNorms: folded.length };
+  const next: OnnxNode[] = [];
+  for (const node of graph.node) {
+    if (node.opType !== 'Conv' || (node.domain ?? '') !== '') {
+      next.push(node);
+      continue;
+    }
+    const s = shapes.get(node.input[0] ?? '');
+    const reason = whyNot(graph, node, s);
+    if (reason || !s) {
+      report.skipped.push({ node: node.name, reason: reason ?? 'input shape unknown' });
+      next.push(node);
+      continue;
+    }
+    next.push(...rewriteConv(graph, node, s, opts));
+    report.rewritten.push(node.name);
+  }
+  graph.node = next;
+  // The old weights and biases are read by nothing now.
+  removeUnusedInitializers(graph);
+  sortTopologically(graph);
+  return report;
+}
