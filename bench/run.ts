@@ -1,5 +1,5 @@
 // `npm run bench`: runs the benchmark sections (inference FP32 vs fieldeye int8 vs the PyTorch int8 peer, worker
-// event-loop lag, preprocessing, capture-to-tensor, outbox + Mosquitto, the ground store), prints markdown and writes bench/results/<date>-<host>.json.
+// event-loop lag, preprocessing, capture-to-tensor, outbox + Mosquitto, the ground store; opt-in: the Pi 4 projection), prints markdown and writes bench/results/<date>-<host>.json.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,7 +25,8 @@ import {
   type InferenceBenchRow,
 } from '../src/vision/inference-bench.js';
 
-// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox]
+// Usage: npm run bench -- [--threads 1,2] [--seconds 3] [--only inference,peer,worker-lag,preprocess,capture,end-to-end,memory,outbox,ground,pi4]
+// (pi4 only when named: it runs the pi4-model instrument, ../shared/tools/pi4-model, for about 5 minutes)
 // A section is a function returning markdown plus JSON-able data; add new benches (preprocessing, end to end,
 // memory) as more entries in SECTIONS. Sections run one after another: on a small machine two at once would
 // measure each other.
@@ -146,6 +147,15 @@ async function peerSection(ctx: Context, inference: InferenceBenchRow[] | null):
   return { markdown: lines.join('\n'), data: peer };
 }
 
+/** The inference section's p50 for one model at each thread count ("1T 21.3 / 2T 12.0"), '-' when it did not run. */
+function x86P50(inference: InferenceBenchRow[] | null, model: string, threads: number[]): string {
+  const cells = threads.flatMap((t) => {
+    const row = inference?.find((r) => r.model === model && r.threads === t);
+    return row ? [`${t}T ${row.p50Ms.toFixed(1)}`] : [];
+  });
+  return cells.length ? cells.join(' / ') : '-';
+}
+
 /**
  * A bench that is its own script (it also runs alone): run it as a child process, one at a time, and keep
  * its markdown and its JSON.
@@ -231,6 +241,18 @@ async function main(): Promise<void> {
       ['--frames', '10000', ...ctx.int8.flatMap((m) => (m.activations === nativeActivations ? ['--model', m.path] : []))],
     ],
     ['outbox', 'Results through the durable outbox and Mosquitto on loopback', 'outbox-bench', []],
+    // Opt-in (--only pi4, about 5 min): the pi4-model instrument on the models a user deploys, and the rest of a frame.
+    [
+      'pi4',
+      'Raspberry Pi 4 @1.8 GHz, projected by the pi4-model instrument (no Pi): the deployed models, and the rest of a frame',
+      'pi4-bench',
+      [ctx.fp32, ...ctx.int8.filter((m) => m.activations === DEFAULT_ACTIVATIONS).map((m) => m.path)].flatMap((path) => [
+        '--model',
+        path,
+        '--x86-p50',
+        x86P50(inference, path, threads),
+      ]),
+    ],
     [
       'ground',
       'Ground store: results/s stored into GeoPackage and PostGIS (1 and 3 drones live, a backlog drained) and the ground process RSS over 100,000 results',

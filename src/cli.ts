@@ -25,6 +25,7 @@ import { simulateCommand, type SimulateCommandOptions } from './commands/simulat
 import { diffCommand, type DiffCommandOptions } from './commands/diff-command.js';
 import { exportCommand, type ExportCommandOptions } from './commands/export-command.js';
 import { addCoverageCommand } from './commands/coverage-command.js';
+import { addPrescribeCommand } from './commands/prescribe-command.js';
 import { addGroundCommands } from './commands/ground-cli.js';
 import { importImagesCommand, importVideoCommand, type ImportCommonOptions, type ImportVideoCommandOptions } from './commands/import-command.js';
 import { dashboardCommand, type DashboardCommandOptions } from './commands/dashboard-command.js';
@@ -114,6 +115,8 @@ async function main(argv: string[]): Promise<number> {
     });
 
   addCoverageCommand(program, (code) => (exitCode = code));
+
+  addPrescribeCommand(program, (code) => (exitCode = code));
 
   const imports = program.command('import').description("Turn other drones' photos or videos into a flight folder that replay reads.");
   imports

@@ -1,6 +1,8 @@
 // The class map's arithmetic in TypeScript (the GeoPackage side; PostGIS does the same in SQL): footprints projected
 // into a UTM zone, clipped exactly against square cells aligned to multiples of the cell size, and each cell's
 // area per top-1 label summed, so a class's share of a cell is the share of the imaged ground it covers there.
+// The cells are north-up by default; `fieldeye prescribe` passes a rotated frame (cells along a machine's course).
+import { fromGrid, NORTH_UP, toGrid, type GridFrame } from '../geo/grid-frame.js';
 import { fromUtm, toUtm, type UtmZone } from './class-map-utm.js';
 import type { LonLat, SimpleGeometry } from './wkb.js';
 
@@ -78,6 +80,8 @@ export class CellAccumulator {
   constructor(
     private readonly zone: UtmZone,
     private readonly cellM: number,
+    /** Where the cells' rows and columns count from and which way they run; north-up at UTM 0/0 by default. */
+    private readonly frame: GridFrame = NORTH_UP,
   ) {}
 
   get size(): number {
@@ -86,7 +90,10 @@ export class CellAccumulator {
 
   /** A footprint's exterior ring in lon/lat (closed or not), its top-1 label and score. */
   add(ring: readonly LonLat[], label: string, score: number): void {
-    const points = ring.map(([lon, lat]) => toUtm(this.zone, lon, lat));
+    const points = ring.map(([lon, lat]) => {
+      const [e, n] = toUtm(this.zone, lon, lat);
+      return toGrid(this.frame, e, n);
+    });
     const last = points[points.length - 1];
     if (points.length > 1 && last && last[0] === points[0]?.[0] && last[1] === points[0][1]) points.pop();
     if (points.length < 3) return;
@@ -120,11 +127,11 @@ export class CellAccumulator {
   /** Every touched cell, by row then column. */
   cells(): ClassMapCell[] {
     const sorted = [...this.tallies.values()].sort((a, b) => a.row - b.row || a.col - b.col);
-    return sorted.map((t) => summarize(t, this.zone, this.cellM));
+    return sorted.map((t) => summarize(t, this.zone, this.cellM, this.frame));
   }
 }
 
-function summarize(t: Tally, zone: UtmZone, cellM: number): ClassMapCell {
+function summarize(t: Tally, zone: UtmZone, cellM: number, frame: GridFrame): ClassMapCell {
   const labels = [...t.byLabel.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const covered = labels.reduce((sum, [, area]) => sum + area, 0);
   let [majority, most] = labels[0] as [string, number];
@@ -138,12 +145,12 @@ function summarize(t: Tally, zone: UtmZone, cellM: number): ClassMapCell {
     footprints: t.footprints,
     meanScore: t.scoreArea / covered,
     shares: labels.map(([label, area]) => [label, area / covered]),
-    polygon: cellPolygon(zone, cellM, t.row, t.col),
+    polygon: cellPolygon(zone, cellM, t.row, t.col, frame),
   };
 }
 
 /** The cell's four corners back in lon/lat (as PostGIS's ST_ForcePolygonCCW(ST_MakeEnvelope(...)) orders them). */
-export function cellPolygon(zone: UtmZone, cellM: number, row: number, col: number): SimpleGeometry {
+export function cellPolygon(zone: UtmZone, cellM: number, row: number, col: number, frame: GridFrame = NORTH_UP): SimpleGeometry {
   const [x0, y0, x1, y1] = [col * cellM, row * cellM, (col + 1) * cellM, (row + 1) * cellM];
   const corners = (
     [
@@ -153,6 +160,9 @@ export function cellPolygon(zone: UtmZone, cellM: number, row: number, col: numb
       [x0, y1],
       [x0, y0],
     ] as const
-  ).map(([x, y]) => fromUtm(zone, x, y) as LonLat);
+  ).map(([u, v]) => {
+    const [e, n] = fromGrid(frame, u, v);
+    return fromUtm(zone, e, n) as LonLat;
+  });
   return { type: 'Polygon', coordinates: [corners] };
 }
