@@ -150,8 +150,8 @@ describe('fieldeye demo', () => {
         expect(stdout).toMatch(new RegExp(`^\\s+${zone}\\s+${count}\\s+\\d+\\.\\d %\\s+\\d+\\.\\d %$`, 'm'));
       }
 
-      // The field map: one point per frame, at its result's class, plus its footprint.
-      const mapPath = /^field map \(GeoJSON, \d+ features.*\): (.+)$/m.exec(stdout)?.[1];
+      // The field map: one point per frame, at its result's class; the footprints in a layer of their own.
+      const mapPath = /^field map \(GeoJSON, \d+ points.*\): (.+)$/m.exec(stdout)?.[1];
       expect(mapPath, stdout).toBeDefined();
       const map = JSON.parse(await readFile(mapPath!, 'utf8')) as {
         type: string;
@@ -165,7 +165,11 @@ describe('fieldeye demo', () => {
         expect(p.geometry.type).toBe('Point');
         expect(p.properties.class).toBe(byFrame.get(p.properties.frame));
       }
-      expect(map.features.filter((f) => f.properties.kind === 'footprint' && f.geometry.type === 'Polygon')).toHaveLength(frames);
+      expect(map.features.every((f) => f.geometry.type === 'Point')).toBe(true);
+      const footprintsPath = /^footprints \(GeoJSON, \d+ polygons.*\): (.+)$/m.exec(stdout)?.[1];
+      const footprints = JSON.parse(await readFile(footprintsPath!, 'utf8')) as typeof map;
+      expect(footprints.features.filter((f) => f.properties.kind === 'footprint' && f.geometry.type === 'Polygon')).toHaveLength(frames);
+      expect(footprints.features).toHaveLength(frames);
 
       // The dashboard got every result over MQTT and pushed it to the page; the stream ended when the demo exited.
       const seen = new Map<number, string | undefined>();
