@@ -1,5 +1,5 @@
-// The retained `coverage` message at the end of a flight: a sink that keeps each result's footprint (bounded) as the
-// results go out, and publishes the coverage of the flight when it closes, so the crew knows before landing.
+// The retained `coverage` message at the end of a flight: an observer that keeps each result's footprint (bounded) as
+// the results go out, and publishes the coverage of the flight when it closes, so the crew knows before landing.
 import type { Config } from '../config/schema.js';
 import { computeCoverage } from '../field/coverage-compute.js';
 import type { CoverageFrame } from '../field/coverage-frame.js';
@@ -8,7 +8,6 @@ import type { Logger } from '../platform/logger.js';
 import { settledWithin } from '../platform/with-timeout.js';
 import { CoverageSchema, type Coverage } from '../publish/coverage-schema.js';
 import type { Result } from '../publish/result-schema.js';
-import type { Sink } from '../publish/sink.js';
 
 /** Footprints kept per flight: about 3 hours at one frame a second, a few megabytes; later ones are counted only. */
 export const MAX_COVERAGE_FRAMES = 10_000;
@@ -20,7 +19,8 @@ const SEND_WAIT_MS = 2_000;
 const CROP_SHARE = 224 / 256;
 
 export interface CoverageAtEnd {
-  sink: Sink;
+  /** Each emitted result (after the sinks took it); keeps its footprint. */
+  observe(result: Result): void;
   /** Computes and publishes the current flight's coverage; call before the link closes. */
   publish(): Promise<void>;
 }
@@ -56,21 +56,16 @@ export function coverageAtEnd(config: Config, liveCameraSource: boolean, send: (
       return Promise.resolve();
     }
   };
-  const sink: Sink = {
-    name: 'coverage',
-    write: (result: Result) => {
-      if (flight && flight.flightId !== result.flightId) {
-        // Arming split the run: the closed flight's coverage goes out now (not awaited, as the flight document), the
-        // next one starts empty.
-        void publish();
-        [frames, notCounted] = [[], 0];
-      }
-      flight = { droneId: result.droneId, flightId: result.flightId };
-      if (frames.length >= MAX_COVERAGE_FRAMES) notCounted++;
-      else frames.push({ ...resultFrame(result), ...camera });
-      return Promise.resolve();
-    },
-    close: () => Promise.resolve(),
+  const observe = (result: Result): void => {
+    if (flight && flight.flightId !== result.flightId) {
+      // Arming split the run: the closed flight's coverage goes out now (not awaited, as the flight document), the
+      // next one starts empty.
+      void publish();
+      [frames, notCounted] = [[], 0];
+    }
+    flight = { droneId: result.droneId, flightId: result.flightId };
+    if (frames.length >= MAX_COVERAGE_FRAMES) notCounted++;
+    else frames.push({ ...resultFrame(result), ...camera });
   };
-  return { sink, publish };
+  return { observe, publish };
 }

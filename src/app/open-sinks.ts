@@ -19,6 +19,7 @@ import { JsonlSink } from '../publish/jsonl-sink.js';
 import type { PublishCheck } from '../publish/mqtt-link-options.js';
 import type { Health } from '../publish/health-schema.js';
 import type { DeliveryAccount } from '../publish/outbox-mqtt-sink.js';
+import type { Result } from '../publish/result-schema.js';
 import type { Sink } from '../publish/sink.js';
 import type { LoadedModel } from '../vision/model-loader.js';
 import type { PrecisionChoice } from '../vision/precision-choice.js';
@@ -31,6 +32,8 @@ export type Delivery = DeliveryAccount & { protocolVersion: 4 | 5; publishCheck:
 
 export interface OpenedSinks {
   sinks: Sink[];
+  /** Sees every result as it is emitted, stores nothing (the end-of-flight coverage); not a Sink, so not in its contract. */
+  observe: ((result: Result) => void) | null;
   resultsFile: string | null;
   /** Without credentials: fit for a summary or a log. */
   brokerUrl: string | null;
@@ -110,7 +113,7 @@ async function openPublishing(
   input: OpenedInput,
   parts: SinkParts,
   log: Logger,
-): Promise<{ sinks: Sink[]; url: string; delivery: () => Delivery | null }> {
+): Promise<{ sink: Sink; observe: (result: Result) => void; url: string; delivery: () => Delivery | null }> {
   const mqtt = config.sinks.mqtt;
   let url = mqtt.url;
   let protocolVersion = mqtt.protocolVersion;
@@ -149,7 +152,7 @@ async function openPublishing(
   // Pushed after publishing.close, so it runs before it (cleanups run in reverse): the retained coverage goes out on the open link.
   const coverage = coverageAtEnd(config, camera !== null, (doc) => link.publishJson('coverage', doc, { qos: 1, retain: true }), log);
   parts.cleanups.push(() => coverage.publish());
-  return { sinks: [publishing.sink, coverage.sink], url, delivery: () => delivery };
+  return { sink: publishing.sink, observe: coverage.observe, url, delivery: () => delivery };
 }
 
 export async function openSinks(config: Config, secrets: Secrets, input: OpenedInput, parts: SinkParts, log: Logger): Promise<OpenedSinks> {
@@ -163,8 +166,8 @@ export async function openSinks(config: Config, secrets: Secrets, input: OpenedI
     sinks.push(jsonl);
     parts.cleanups.push(() => jsonl.close());
   }
-  if (!config.sinks.mqtt.enabled) return { sinks, resultsFile, brokerUrl: null, delivery: () => null };
+  if (!config.sinks.mqtt.enabled) return { sinks, observe: null, resultsFile, brokerUrl: null, delivery: () => null };
   const publishing = await openPublishing(config, secrets, input, parts, log);
-  sinks.push(...publishing.sinks);
-  return { sinks, resultsFile, brokerUrl: redactUrl(publishing.url), delivery: publishing.delivery };
+  sinks.push(publishing.sink);
+  return { sinks, observe: publishing.observe, resultsFile, brokerUrl: redactUrl(publishing.url), delivery: publishing.delivery };
 }

@@ -56,6 +56,13 @@ function clockEffect(positionType: Config['position']['type']): string {
   return positionType === 'gpsd' || positionType === 'nmea' ? 'and frames get the position of another moment' : 'as much as the clock is';
 }
 
+/** The pipeline's one result callback, calling the run's observer (coverage) and the caller's, when there are any. */
+function observers(...all: Array<((result: Result) => void) | null | undefined>): { onResult?: (result: Result) => void } {
+  const present = all.filter((f): f is (result: Result) => void => typeof f === 'function');
+  if (present.length === 0) return {};
+  return { onResult: (result) => present.forEach((f) => f(result)) };
+}
+
 /** Runs one flight to the end of its source. Every resource opened here is closed here, in reverse order. */
 export async function runFlight(config: Config, secrets: Secrets, logger: Logger, options: RunOptions = {}): Promise<RunOutcome> {
   // With MAVLink the vehicle's arming splits the run into flights; otherwise the run is one flight.
@@ -119,7 +126,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
       identity: { droneId: config.droneId, flightId, model: { name: model.card.name, sha256: model.sha256, precision: model.card.precision } },
       logger: log,
       metrics,
-      ...(options.onResult ? { onResult: options.onResult } : {}),
+      ...observers(opened.observe, options.onResult),
       signal: stopSignal,
     });
     log.info({ summary }, 'flight finished');
