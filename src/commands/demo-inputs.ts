@@ -19,9 +19,8 @@ export interface DemoInputs {
 }
 
 async function demoModel(cacheDir: string, area: DemoArea, logger: Logger, out: DemoOutput): Promise<DemoModel> {
-  out.say(
-    `demo model: the seeded ResNet-18 with a head fitted on simulated field seed ${DEMO_TRAIN_SEED} (${area.widthM}x${area.heightM} m); built on first start (a minute or two), then cached in ${cacheDir}`,
-  );
+  // Said after the fact: "built on first start" on a start that built nothing misled (the build logs its own progress).
+  const what = `the seeded ResNet-18 with a head fitted on simulated field seed ${DEMO_TRAIN_SEED} (${area.widthM}x${area.heightM} m)`;
   const model = await ensureDemoModel({
     cacheDir,
     backboneDir: generatedModelsDir(),
@@ -34,8 +33,8 @@ async function demoModel(cacheDir: string, area: DemoArea, logger: Logger, out: 
   const heldOut = model.card.head?.heldOut;
   out.say(
     model.reused
-      ? `demo model: reused the cached ${model.modelPath}`
-      : `demo model: built ${model.modelPath} in ${(model.ms / 1000).toFixed(1)} s (held-out accuracy ${pct(heldOut?.accuracy ?? null)} of ${heldOut?.frames ?? 0} frames)`,
+      ? `demo model: reused the cached ${model.modelPath} (${what})`
+      : `demo model: built ${model.modelPath} in ${(model.ms / 1000).toFixed(1)} s (${what}; held-out accuracy ${pct(heldOut?.accuracy ?? null)} of ${heldOut?.frames ?? 0} frames; cached for the next start)`,
   );
   return model;
 }
