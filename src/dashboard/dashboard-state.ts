@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { FlightSchema } from '../publish/flight-schema.js';
 import { HealthSchema } from '../publish/health-schema.js';
+import { CoverageSchema } from '../publish/coverage-schema.js';
 import { ResultSchema, type Result } from '../publish/result-schema.js';
 import { StatusSchema } from '../publish/status-schema.js';
 import { DiagnosticsLog } from './diagnostics-log.js';
@@ -136,6 +137,9 @@ export class DashboardState {
       case 'health':
         this.onHealth(drone, topic, payload);
         break;
+      case 'coverage':
+        this.onCoverage(drone, topic, payload);
+        break;
       case 'result':
         this.onResult(drone, topic, payload);
         break;
@@ -191,6 +195,7 @@ export class DashboardState {
         flight: null,
         health: null,
         healthAt: null,
+        coverage: null,
         counts: [],
         results: 0,
         evicted: 0,
@@ -270,6 +275,15 @@ export class DashboardState {
     if (!health) return;
     drone.view.health = health;
     drone.view.healthAt = new Date().toISOString();
+    this.changed(drone);
+  }
+
+  private onCoverage(drone: DroneRecord, topic: string, payload: Buffer): void {
+    // An empty retained message clears the topic: nothing to show, nothing wrong.
+    if (payload.length === 0) return;
+    const coverage = this.accept(drone, topic, payload, CoverageSchema);
+    if (!coverage) return;
+    drone.view.coverage = coverage;
     this.changed(drone);
   }
 

@@ -2,6 +2,7 @@
 // only validated, reduced views of the MQTT payloads, never a payload as received.
 import type { Flight } from '../publish/flight-schema.js';
 import type { Health } from '../publish/health-schema.js';
+import type { Coverage } from '../publish/coverage-schema.js';
 import type { GeoJsonPolygon, Result, TopClass } from '../publish/result-schema.js';
 import type { FlightSummary } from '../ground/flight-history.js';
 
@@ -43,6 +44,8 @@ export interface DroneView {
   flight: Flight | null;
   health: Health | null;
   healthAt: string | null;
+  /** The retained end-of-flight coverage (covered share, gaps, extra survey lines); null until one arrived. */
+  coverage: Coverage | null;
   /** Top-1 classes of every result of the current flight, most frequent first. */
   counts: ClassCount[];
   /** Results of the current flight received (deduplicated), kept or not. */

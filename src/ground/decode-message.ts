@@ -48,6 +48,8 @@ export function decodeMessage(ctx: DecodeContext, topic: string, payload: Buffer
   if ('ignored' in parsedTopic) return { ...base, kind: 'ignored', why: parsedTopic.ignored };
   const { droneId, kind } = parsedTopic;
   if (kind === 'thumb') return { ...base, kind: 'ignored', why: 'thumbnails are not stored' };
+  // The end-of-flight coverage is for the crew before landing; the store computes its own from the footprints.
+  if (kind === 'coverage') return { ...base, kind: 'ignored', why: 'coverage documents are not stored (fieldeye coverage computes them from the store)' };
   // An empty retained message is how a publisher clears a retained topic, not a malformed document.
   if (payload.length === 0 && kind !== 'result') return { ...base, kind: 'ignored', why: 'retained message cleared' };
 

@@ -2,7 +2,7 @@
 // drone, and which drone and which message kind a received topic is.
 import { ConfigError } from '../config/config-error.js';
 
-export type MessageKind = 'result' | 'status' | 'health' | 'flight' | 'thumb';
+export type MessageKind = 'result' | 'status' | 'health' | 'flight' | 'coverage' | 'thumb';
 
 export interface ParsedTopic {
   droneId: string;
@@ -64,9 +64,10 @@ function parseSuffix(droneId: string, suffix: string): ParsedTopic | { ignored: 
     case 'status':
     case 'health':
     case 'flight':
+    case 'coverage':
       return { droneId, kind: suffix, seq: null };
   }
   const thumb = /^thumb\/(\d{1,15})$/.exec(suffix);
   if (thumb) return { droneId, kind: 'thumb', seq: Number(thumb[1]) };
-  return { ignored: `topic "${suffix}" is not shown (result, status, health, flight and thumb/<seq> are)` };
+  return { ignored: `topic "${suffix}" is not shown (result, status, health, flight, coverage and thumb/<seq> are)` };
 }

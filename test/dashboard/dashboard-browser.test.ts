@@ -204,6 +204,11 @@ describe('fieldeye dashboard with a replayed flight', () => {
     expect(await panel.locator('[data-field="flight"] .fe-row-value').textContent()).toBe('sim-seed-5');
     expect(await panel.locator('[data-field="fps"] .fe-row-value').textContent()).toMatch(/^\d+\.\d$/);
     expect(await panel.locator('[data-field="outbox"] .fe-row-value').textContent()).toMatch(/^\d+ waiting/);
+    // The retained end-of-flight coverage (issue 19), in the crew's words; and the faults row of the health report.
+    await expect
+      .poll(() => panel.locator('[data-field="coverage"] .fe-row-value').textContent(), POLL)
+      .toMatch(/^\d+\.\d % of the surveyed outline \(flight sim-seed-5\), \d+ gaps \(\d+ m²\)/);
+    expect(await panel.locator('[data-field="faults"] .fe-row-value').textContent()).toBe('none');
 
     // Footprints only on demand; the class chart has been drawn.
     expect(await page.locator('path.fe-footprint').count()).toBe(0);

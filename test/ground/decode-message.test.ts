@@ -42,6 +42,11 @@ describe('decodeMessage', () => {
 
   test('thumbnails, cleared retained topics and foreign topics are acknowledged, not stored', () => {
     expect(decode('fieldeye/v1/d1/thumb/12', Buffer.from([0xff, 0xd8]))).toMatchObject({ kind: 'ignored' });
+    // The end-of-flight coverage is the crew's, not a malformed flight document.
+    expect(decode('fieldeye/v1/d1/coverage', Buffer.from('{"schemaVersion":1}'))).toMatchObject({
+      kind: 'ignored',
+      why: expect.stringMatching(/^coverage documents are not stored/),
+    });
     expect(decode('fieldeye/v1/d1/flight', '')).toMatchObject({ kind: 'ignored', why: 'retained message cleared' });
     expect(decode('fieldeye/v1/d1/preflight', '{}')).toMatchObject({ kind: 'ignored' });
     expect(decode('fieldeye/v1/bad+id/result', '{}')).toMatchObject({ kind: 'ignored' });

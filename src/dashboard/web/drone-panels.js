@@ -22,7 +22,23 @@ function throttleText(bits) {
 const num = (v, digits = 1, unit = '') => (typeof v === 'number' ? `${v.toFixed(digits)}${unit}` : 'n/a');
 
 /** Fields shown by the formatted rows; every other field of a health report is listed as it is. */
-const KNOWN_HEALTH = new Set(['schemaVersion', 'droneId', 'flightId', 'at', 'windowS', 'fps', 'latencyMs', 'frames', 'results', 'drops', 'outbox', 'link', 'cpuTempC', 'throttled', 'camera', 'thermal', 'position', 'clock']);
+const KNOWN_HEALTH = new Set(['schemaVersion', 'droneId', 'flightId', 'at', 'windowS', 'fps', 'latencyMs', 'frames', 'results', 'drops', 'outbox', 'link', 'cpuTempC', 'throttled', 'camera', 'thermal', 'position', 'clock', 'faults']);
+
+/** health.faults: the codes that counted something, and the newest fault's stage and message. */
+function faultsText(faults) {
+  const counted = Object.entries(faults.counts).filter(([, n]) => n > 0);
+  if (counted.length === 0) return 'none';
+  const last = faults.last ? ` · last: ${faults.last.code} at ${faults.last.stage}: ${faults.last.message}` : '';
+  return `${counted.map(([code, n]) => `${code} ${n}`).join(', ')}${last}`;
+}
+
+/** The end-of-flight coverage, in the words a crew decides on: how much, how many gaps, what to fly. */
+function coverageText(c) {
+  const share = c.coveredShare === null ? 'n/a' : `${(c.coveredShare * 100).toFixed(1)} %`;
+  const against = c.boundary.kind === 'file' ? `of ${c.boundary.name}` : 'of the surveyed outline';
+  const lines = c.lines.lines.length > 0 ? `; fly ${c.lines.lines.length} extra lines (${Math.round(c.lines.totalLengthM)} m)` : '';
+  return `${share} ${against} (flight ${c.flightId}), ${c.gaps.count} gaps (${Math.round(c.gaps.areaM2)} m²)${lines}`;
+}
 
 const yesNo = (v) => (v === true ? 'yes' : v === false ? 'no' : 'unknown');
 
@@ -82,6 +98,7 @@ function healthRows(health) {
   if (health.thermal) rows.push(row('thermal cap', thermalText(health.thermal), 'thermal'));
   if (health.position) rows.push(row('telemetry link', telemetryText(health.position), 'telemetry'));
   if (health.clock) rows.push(row('clock', clockText(health.clock), 'clock'));
+  if (health.faults) rows.push(row('faults', faultsText(health.faults), 'faults'));
   if (health.camera) rows.push(row('camera', `${health.camera.state}${health.camera.present ? '' : ' (NOT PRESENT)'}, ${health.camera.restarts} restarts`, 'camera'));
   const extra = [];
   for (const [k, v] of Object.entries(health)) if (!KNOWN_HEALTH.has(k)) flatten(k, v, extra);
@@ -132,6 +149,7 @@ export class DronePanels {
       f ? row('model', `${f.model.name} (${f.model.precision}, ${f.model.classes} classes)`, 'model') : null,
       f ? row('started', utc(f.startedAt), 'started') : null,
       row('results', `${v.results}${v.evicted ? ` (${v.evicted} oldest off the map)` : ''}${v.duplicates ? `, ${v.duplicates} duplicates` : ''}${v.otherFlight ? `, ${v.otherFlight} of another flight ignored` : ''}`, 'results'),
+      v.coverage ? row('coverage', coverageText(v.coverage), 'coverage') : null,
       row('last message', ago(v.lastMessageAt), 'last'),
       h('h3', {}, `Health${v.healthAt ? ` · ${ago(v.healthAt)}` : ''}`),
       healthRows(v.health),
