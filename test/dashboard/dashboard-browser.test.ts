@@ -209,6 +209,11 @@ describe('fieldeye dashboard with a replayed flight', () => {
       .poll(() => panel.locator('[data-field="coverage"] .fe-row-value').textContent(), POLL)
       .toMatch(/^\d+\.\d % of the surveyed outline \(flight sim-seed-5\), \d+ gaps \(\d+ m²\)/);
     expect(await panel.locator('[data-field="faults"] .fe-row-value').textContent()).toBe('none');
+    // Every field of the report has a label of its own (issue 18): none listed raw, no "null" on screen.
+    expect(await panel.locator('[data-field="extra"]').count()).toBe(0);
+    expect(await panel.locator('[data-field="precision"] .fe-row-value').textContent()).toMatch(/^(fp32|int8), /);
+    expect(await panel.locator('[data-field="broker"] .fe-row-value').textContent()).toMatch(/^MQTT (5|3\.1\.1), refusals /);
+    expect(await panel.textContent()).not.toMatch(/\bnull\b/);
 
     // Footprints only on demand; the class chart has been drawn.
     expect(await page.locator('path.fe-footprint').count()).toBe(0);

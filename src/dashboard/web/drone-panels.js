@@ -22,7 +22,7 @@ function throttleText(bits) {
 const num = (v, digits = 1, unit = '') => (typeof v === 'number' ? `${v.toFixed(digits)}${unit}` : 'n/a');
 
 /** Fields shown by the formatted rows; every other field of a health report is listed as it is. */
-const KNOWN_HEALTH = new Set(['schemaVersion', 'droneId', 'flightId', 'at', 'windowS', 'fps', 'latencyMs', 'frames', 'results', 'drops', 'outbox', 'link', 'cpuTempC', 'throttled', 'camera', 'thermal', 'position', 'clock', 'faults']);
+const KNOWN_HEALTH = new Set(['schemaVersion', 'droneId', 'flightId', 'at', 'windowS', 'fps', 'latencyMs', 'frames', 'results', 'drops', 'outbox', 'link', 'cpuTempC', 'throttled', 'camera', 'thermal', 'position', 'clock', 'faults', 'linkDetail', 'broker', 'model']);
 
 /** health.faults: the codes that counted something, and the newest fault's stage and message. */
 function faultsText(faults) {
@@ -30,6 +30,20 @@ function faultsText(faults) {
   if (counted.length === 0) return 'none';
   const last = faults.last ? ` · last: ${faults.last.code} at ${faults.last.stage}: ${faults.last.message}` : '';
   return `${counted.map(([code, n]) => `${code} ${n}`).join(', ')}${last}`;
+}
+
+const PRECISION_REASONS = { configured: 'as configured', 'only-variant': 'the only model given', measured: 'timed at this start', cached: 'timed on an earlier start' };
+
+/** health.model: the precision running and why; the timings only when auto measured them (no "null" on screen). */
+function modelText(m) {
+  const timed = [m.fp32P50Ms != null ? `FP32 ${num(m.fp32P50Ms, 1)} ms` : null, m.int8P50Ms != null ? `int8 ${num(m.int8P50Ms, 1)} ms` : null].filter(Boolean);
+  return `${m.precision}, ${PRECISION_REASONS[m.precisionReason] ?? m.precisionReason}${timed.length ? ` (median: ${timed.join(', ')})` : ''}`;
+}
+
+/** health.broker: what the broker is known to do with this drone's publishes. */
+function brokerText(b) {
+  const refusals = b.refusalsVisible ? 'refusals visible' : 'refusals invisible (MQTT 3.1.1)';
+  return `MQTT ${b.protocolVersion === 5 ? '5' : '3.1.1'}, ${refusals}, publish check ${b.publishCheck}${b.publishCheckDetail ? `: ${b.publishCheckDetail}` : ''}`;
 }
 
 /** The end-of-flight coverage, in the words a crew decides on: how much, how many gaps, what to fly. */
@@ -90,8 +104,12 @@ function healthRows(health) {
     row('fps', num(health.fps, 1), 'fps'),
     row('latency p50 / p99', health.latencyMs ? `${num(health.latencyMs.p50, 0)} / ${num(health.latencyMs.p99, 0)} ms` : 'n/a', 'latency'),
     row('frames / results / drops', `${health.frames} / ${health.results} / ${health.drops}`, 'drops'),
-    row('outbox', `${o.depth ?? 'n/a'} waiting${o.oldestAgeMs != null ? ` (oldest ${Math.round(o.oldestAgeMs / 1000)} s)` : ''} · ${o.dropped ?? 0} dropped · ${o.refused ?? 0} refused`, 'outbox'),
-    row('link', health.link, 'link'),
+    row(
+      'outbox',
+      `${o.depth ?? 'n/a'} waiting${o.oldestAgeMs != null ? ` (oldest ${Math.round(o.oldestAgeMs / 1000)} s)` : ''}${o.acknowledged != null ? ` · ${o.acknowledged} acknowledged` : ''} · ${o.dropped ?? 0} dropped · ${o.refused ?? 0} refused`,
+      'outbox',
+    ),
+    row('link', `${health.link}${health.linkDetail ? ` (${health.linkDetail})` : ''}`, 'link'),
     row('CPU temperature', num(health.cpuTempC, 1, ' °C'), 'cpuTemp'),
     row('throttling', throttleText(health.throttled), 'throttled'),
   ];
@@ -99,6 +117,8 @@ function healthRows(health) {
   if (health.position) rows.push(row('telemetry link', telemetryText(health.position), 'telemetry'));
   if (health.clock) rows.push(row('clock', clockText(health.clock), 'clock'));
   if (health.faults) rows.push(row('faults', faultsText(health.faults), 'faults'));
+  if (health.broker) rows.push(row('broker', brokerText(health.broker), 'broker'));
+  if (health.model) rows.push(row('model precision', modelText(health.model), 'precision'));
   if (health.camera) rows.push(row('camera', `${health.camera.state}${health.camera.present ? '' : ' (NOT PRESENT)'}, ${health.camera.restarts} restarts`, 'camera'));
   const extra = [];
   for (const [k, v] of Object.entries(health)) if (!KNOWN_HEALTH.has(k)) flatten(k, v, extra);
