@@ -48,6 +48,11 @@ export interface RunningDashboard {
   readonly url: string;
   /** The broker subscribed to, without credentials: it is printed and shown. */
   readonly brokerUrl: string;
+  /**
+   * Turns try-a-photo on with this model once it exists (the demo's model is built after the page is up); open pages
+   * get the panel through their event stream.
+   */
+  enableTryPhoto(modelPath: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -167,7 +172,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const layout = topicLayout(config.sinks.mqtt.topicPrefix, config.droneId);
     const tiles = parseTileSource(settings.tiles, 'dashboard.tiles (--tiles)');
     const assets = loadStaticAssets();
-    const uploads = await openTryPhoto(options.modelPath, config, cleanups, logger);
+    let uploads = await openTryPhoto(options.modelPath, config, cleanups, logger);
     if (options.runGround === true) await startGroundWriter(options.store ?? null, cleanups, logger);
     const archive = openPastFlights(options.store ?? null, cleanups, logger);
     const broker = await resolveDashboardBroker(options.broker, config, options.secrets, cleanups, logger);
@@ -201,14 +206,22 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const guard = new AccessGuard(options.token, settings.host);
     warnIfUnguarded(settings.host, options.token, logger);
     const flights = { archive, pageMax: pageMaxFor(settings.maxResultsPerDrone) };
-    const server = createDashboardServer({ assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, flights, logger });
+    // The server reads deps.uploads per request, so enableTryPhoto can hand it a classifier later.
+    const deps = { assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, flights, logger };
+    const server = createDashboardServer(deps);
     const url = await listenDashboard(server, settings, cleanups);
+    const enableTryPhoto = async (modelPath: string): Promise<void> => {
+      if (uploads !== null) return;
+      uploads = await openTryPhoto(modelPath, config, cleanups, logger);
+      deps.uploads = uploads;
+      hub.broadcast({ type: 'settings', settings: snapshot().settings });
+    };
 
     const running = startSubscriber(broker, layout, config, state, hub, logger);
     subscriber = running;
     cleanups.push(() => running.close());
 
-    return { url, brokerUrl: redactUrl(broker.mqtt.url), close: () => cleanups.closeAll(logger) };
+    return { url, brokerUrl: redactUrl(broker.mqtt.url), enableTryPhoto, close: () => cleanups.closeAll(logger) };
   } catch (error) {
     await cleanups.closeAll(logger);
     throw error;

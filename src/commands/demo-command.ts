@@ -40,6 +40,9 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<number> {
     // Broker and dashboard first: the page is up while the model is built on a first start.
     const { broker, dashboard } = await startDemoServers({ config, token, portGiven: opts.port !== undefined, quiet }, cleanups, out);
     const { model, flight } = await prepareDemoInputs(cacheDir, area, logger, out);
+    // Try-a-photo with the field-zones model, as soon as it exists: a photo of the operator's own field, classified
+    // by the model the survey runs.
+    await dashboard.enableTryPhoto(model.modelPath);
     const paths = demoOutputPaths(cacheDir);
     await clearDemoOutputs(paths, config.sinks.mqtt.outbox.path);
     const plan = { config, flight, modelPath: model.modelPath, brokerUrl: broker.url, dashboardUrl: dashboard.url, speed, resultsPath: paths.results };

@@ -124,7 +124,9 @@ export type DashboardEvent =
   | { type: 'evicted'; droneId: string; seqs: number[] }
   | { type: 'thumb'; droneId: string; flightId: string; seq: number }
   | { type: 'diagnostics'; diagnostics: DiagnosticsView }
-  | { type: 'broker'; broker: BrokerView };
+  | { type: 'broker'; broker: BrokerView }
+  /** Settings changed while the page is open (try-a-photo turned on once its model exists). */
+  | { type: 'settings'; settings: SettingsView };
 
 /** GET /api/flights: the stored flights, newest first (at most `limit`; `truncated` when the store has more). */
 export interface FlightListView {

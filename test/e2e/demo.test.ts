@@ -224,6 +224,15 @@ describe('fieldeye demo', () => {
       for (const r of results as Result[]) counts.set(r.top[0]!.label, (counts.get(r.top[0]!.label) ?? 0) + 1);
       expect(new Map(drone.drone.counts.map((c) => [c.label, c.count]))).toEqual(counts);
 
+      // Try-a-photo runs with the demo's field-zones model (issue 18): a field tile comes back as a field zone.
+      expect(state!.settings.tryPhoto?.model).toBe('resnet18-seed1-fieldzones-sim101');
+      const tileDir = join(REPO_ROOT, 'test/fixtures/field-tiles/held-out');
+      const tile = await readFile(join(tileDir, (await readdir(tileDir))[0]!));
+      const tried = await fetch(`${url}api/classify`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: tile });
+      expect(tried.status).toBe(200);
+      const verdict = (await tried.json()) as { top: Array<{ label: string }> };
+      for (const t of verdict.top) expect(FIELD_ZONES as readonly string[]).toContain(t.label);
+
       demo.kill('SIGTERM');
       expect(await demo.exited, demo.stderr()).toBe(0);
       expect(demo.stdout()).toMatch(/^fieldeye demo: stopped$/m);

@@ -141,6 +141,7 @@ const handlers = {
   },
   diagnostics: (e) => renderDiagnostics(e.diagnostics),
   broker: (e) => setBroker(e.broker),
+  settings: (e) => mountTryPhoto(document.getElementById('fe-try-body'), e.settings),
 };
 
 const banner = document.getElementById('fe-stored-banner');
