@@ -9,7 +9,9 @@ import { readResults } from '../flight/flight-reader.js';
 import { FLIGHT_FILES } from '../flight/recording-format.js';
 import { FieldeyeError } from '../platform/fieldeye-error.js';
 import { readFieldBoundary } from '../field/field-boundary.js';
-import { buildGrid } from '../field/prescription-grid.js';
+import { buildGrid, type GridResult } from '../field/prescription-grid.js';
+import { readStoredFlight } from '../field/stored-flight-results.js';
+import { createLogger } from '../platform/logger.js';
 import { writeTaskData } from '../field/prescription-isoxml.js';
 import { renderPreview } from '../field/prescription-png.js';
 import { applyRules } from '../field/prescription-rates.js';
@@ -23,6 +25,24 @@ export interface PrescribeCommandOptions {
   cellM: number;
   heading?: number;
   boundary?: string;
+  /** A ground config: read the flight (--flight, --drone) from its store instead of a results file. */
+  store?: string;
+  flight?: string;
+  drone?: string;
+}
+
+/** The results to grid: a results file or flight folder, or one flight of the ground store. */
+async function prescriptionInput(input: string | undefined, opts: PrescribeCommandOptions): Promise<{ items: GridResult[]; name: string }> {
+  if (opts.store !== undefined) {
+    if (input !== undefined) throw new ConfigError(`--store reads the flight from the ground store: leave out ${input}`);
+    if (opts.flight === undefined) throw new ConfigError('--store: needs --flight ID (and --drone ID when several drones flew that id)');
+    const items = await readStoredFlight(resolve(opts.store), opts.flight, opts.drone, createLogger({ level: 'warn', destination: 2 }));
+    return { items, name: `flight ${opts.flight} of ${opts.store}` };
+  }
+  if (input === undefined) throw new ConfigError('give a results file or flight folder, or --store GROUND_CONFIG --flight ID');
+  const read = await readResults(resultsPathOf(input));
+  for (const p of read.problems) process.stderr.write(`fieldeye: skipped ${p}\n`);
+  return { items: read.items, name: input };
 }
 
 function resultsPathOf(input: string): string {
@@ -54,16 +74,15 @@ function lonLatBox(features: ReturnType<typeof cellFeatures>): [number, number, 
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-export async function prescribeCommand(input: string, opts: PrescribeCommandOptions): Promise<number> {
+export async function prescribeCommand(input: string | undefined, opts: PrescribeCommandOptions): Promise<number> {
   checkOptions(opts);
   const rules = await readRules(opts.rules);
   const boundary = opts.boundary !== undefined ? await readFieldBoundary(opts.boundary) : null;
-  const read = await readResults(resultsPathOf(input));
-  for (const p of read.problems) process.stderr.write(`fieldeye: skipped ${p}\n`);
+  const read = await prescriptionInput(input, opts);
   if (read.items.length === 0)
     throw new FieldeyeError(
       'input',
-      `${input}: no results in it (a simulated or recorded flight's own results.jsonl may be empty: replay it with --out FILE and give that file)`,
+      `${read.name}: no results in it (a simulated or recorded flight's own results.jsonl may be empty: replay it with --out FILE and give that file)`,
     );
   const labels = new Set(read.items.map((r) => r.top[0]?.label));
   for (const rule of rules.rules) {
@@ -98,13 +117,16 @@ export function addPrescribeCommand(program: Command, exit: (code: number) => vo
     .description(
       'A prescription map from the results: rotated grid cells with area-weighted class shares, a rate per cell from YAML rules; writes prescription.zip (shapefile), TASKDATA/ (ISOXML), prescription.png and summary.json.',
     )
-    .argument('<flight-or-results>', 'flight folder with a results.jsonl, or a results file (JSON lines)')
+    .argument('[flight-or-results]', 'flight folder with a results.jsonl, or a results file (JSON lines); or --store')
     .requiredOption('--rules <file>', 'rules YAML: product, unit, rules (when class share >= x: rate), otherwise, unseen, bufferCells, minZoneCells')
     .requiredOption('-o, --out <dir>', 'folder to write into (created if missing; files in it are replaced)')
     .option('--cell-m <m>', 'cell size, metres', Number, 5)
     .option('--heading <deg>', "the machine's driving direction, degrees from north (default: the flight's main track direction)", Number)
     .option('--boundary <file>', 'field boundary: GeoJSON (Polygon, MultiPolygon, Feature, FeatureCollection) or KML Polygon; cells are clipped to it')
-    .action(async (input: string, opts: PrescribeCommandOptions) => {
+    .option('--store <ground-config>', "read the flight from this ground config's store (GeoPackage or PostGIS) instead of a file")
+    .option('--flight <id>', 'with --store: the flight')
+    .option('--drone <id>', 'with --store: the drone, when several flew that flight id')
+    .action(async (input: string | undefined, opts: PrescribeCommandOptions) => {
       exit(await prescribeCommand(input, opts));
     });
 }

@@ -5,7 +5,6 @@ import { mainCourseDeg, toGrid, type GridFrame } from '../geo/grid-frame.js';
 import { CellAccumulator } from '../ground/class-map-cells.js';
 import { toUtm, utmZoneOf, type UtmZone } from '../ground/class-map-utm.js';
 import { FieldeyeError } from '../platform/fieldeye-error.js';
-import type { Result } from '../publish/result-schema.js';
 import { convexHull, multiPolygonArea } from './coverage-geometry.js';
 import type { FieldBoundary } from './coverage-frame.js';
 
@@ -50,7 +49,18 @@ export interface GridOptions {
   boundary: FieldBoundary | null;
 }
 
-type Placed = { result: Result; ring: Pair[] };
+/**
+ * What the grid reads of a result: its seq, position, footprint and top class. A Result from a file and a result read
+ * back from the ground store both have it.
+ */
+export interface GridResult {
+  seq: number;
+  position: { latDeg: number; lonDeg: number } | null;
+  footprint: { coordinates: ReadonlyArray<ReadonlyArray<readonly [number, number] | readonly number[]>> } | null;
+  top: ReadonlyArray<{ label: string; score: number }>;
+}
+
+type Placed = { result: GridResult; ring: Pair[] };
 
 /** Angle of true north in the zone's grid at (lon, lat), radians clockwise from grid north (meridian convergence). */
 function convergenceRad(zone: UtmZone, lon: number, lat: number): number {
@@ -154,11 +164,11 @@ function fieldCells(field: MultiPolygon, c: number): Array<{ row: number; col: n
   return out;
 }
 
-function placedResults(results: readonly Result[]): Placed[] {
+function placedResults(results: readonly GridResult[]): Placed[] {
   const placed: Placed[] = [];
   for (const result of results) {
     const ring = result.footprint?.coordinates[0];
-    if (ring && result.top[0]) placed.push({ result, ring: ring.map(([lon, lat]): Pair => [lon, lat]) });
+    if (ring && result.top[0]) placed.push({ result, ring: ring.map((c): Pair => [c[0] as number, c[1] as number]) });
   }
   return placed;
 }
@@ -181,7 +191,7 @@ function gridFrame(placed: readonly Placed[], zone: UtmZone, opts: GridOptions):
   return { frame: { originE: mid(0), originN: mid(1), azimuthRad: gridDeg * DEG }, headingDeg };
 }
 
-export function buildGrid(results: readonly Result[], opts: GridOptions): PrescriptionGrid {
+export function buildGrid(results: readonly GridResult[], opts: GridOptions): PrescriptionGrid {
   const placed = placedResults(results);
   if (placed.length === 0) throw new FieldeyeError('input', 'no result has a footprint: nothing to prescribe from (were the frames geotagged?)');
   const lons = placed.flatMap((p) => p.ring.map((q) => q[0]));

@@ -11,6 +11,8 @@ import { metresPerDegree } from '../../src/geo/local-metres.js';
 import { SIMULATED_ORIGIN } from '../../src/sim/simulator.js';
 import { createField } from '../../src/sim/simulator-field.js';
 import type { PrescriptionSummary } from '../../src/field/prescription-summary.js';
+import { readResults } from '../../src/flight/flight-reader.js';
+import { GeoPackageGroundStore } from '../../src/ground/geopackage-store.js';
 import { runCli } from '../support/run-cli.js';
 import {
   exists,
@@ -147,6 +149,26 @@ describe('fieldeye prescribe', () => {
     expect(weedCells).toBeGreaterThan(20);
     expect(agreement).toBeGreaterThanOrEqual(MIN_AGREEMENT);
     expect(weedTreated / weedCells).toBeGreaterThanOrEqual(MIN_WEEDS_TREATED);
+  });
+
+  it('--store: the same flight read back from the ground store gives the same prescription as its results file', async () => {
+    const fromFile = await prescribe('from-file', RULES);
+    const items = (await readResults(results)).items;
+    const store = GeoPackageGroundStore.open(join(work, 'store', 'fieldeye.gpkg'));
+    await store.write(items.map((result) => ({ kind: 'result' as const, result, topic: 'test', receivedAt: new Date().toISOString() })));
+    await store.close();
+    const config = join(work, 'ground.yaml');
+    await writeFile(config, 'store:\n  path: store/fieldeye.gpkg\n');
+    const rulesPath = join(work, 'from-store.yaml');
+    await writeFile(rulesPath, RULES);
+    const out = join(work, 'from-store');
+    const run = await runCli(['prescribe', '--store', config, '--flight', items[0]!.flightId, '--rules', rulesPath, '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as PrescriptionSummary;
+    expect(summary).toEqual(fromFile.summary);
+    const unknown = await runCli(['prescribe', '--store', config, '--flight', 'nope', '--rules', rulesPath, '--out', join(work, 'nope')]);
+    expect(unknown.code).toBe(78);
+    expect(unknown.stderr).toMatch(/--flight: no flight "nope" in GeoPackage /);
   });
 
   it('names the key of each mistake in the rules file and exits 78 (a config fault)', async () => {
