@@ -2,6 +2,7 @@
 // into GeoPackage and into PostGIS with 1 and 3 drones publishing at full speed through a real Mosquitto, the same
 // for a backlog queued at the broker while the ground process was down, and its RSS over a long run.
 // Usage: npm run build && node dist/bench/ground-bench.js [--results N] [--rss-results N] [--json FILE]
+import { squareFootprint } from '../test/support/square-footprint.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,18 +56,7 @@ function result(droneId: string, seq: number): Result {
     },
     positionReason: null,
     target: { latDeg: lat, lonDeg: lon },
-    footprint: {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [lon - d, lat - d],
-          [lon + d, lat - d],
-          [lon + d, lat + d],
-          [lon - d, lat + d],
-          [lon - d, lat - d],
-        ],
-      ],
-    },
+    footprint: squareFootprint(lat, lon, d),
     footprintReason: null,
     top: ['crop', 'weeds', 'bare soil', 'water', 'stressed crop'].map((label, index) => ({ index, label, score: [0.71, 0.12, 0.09, 0.05, 0.03][index] ?? 0 })),
     model: { name: 'resnet18-fieldeye-int8', sha256: 'a'.repeat(64), precision: 'int8' },

@@ -1,5 +1,6 @@
 // Planar geometry for the coverage check, in metres (a UTM zone): areas, the convex hull, a batched union, the flight's
 // main direction, swath widths, and survey lines clipped to a polygon with holes.
+import { mainCourseDeg } from '../geo/grid-frame.js';
 import polygonClipping, { type MultiPolygon, type Pair, type Polygon, type Ring } from 'polygon-clipping';
 
 /** Shoelace area of a ring (closed or open), always positive. */
@@ -60,24 +61,13 @@ export function unionAll(polygons: readonly Polygon[]): MultiPolygon {
 }
 
 /**
- * The flight's main direction from its frame centres in capture order: the mean of the steps' directions, weighted by
- * length, on doubled angles so a lawnmower's eastward and westward lines agree. Radians from +x (east), counter-clockwise.
+ * The flight's main direction from its frame centres in capture order (geo/grid-frame's mainCourseDeg: length-weighted,
+ * on doubled angles so a lawnmower's eastward and westward lines agree), as radians from +x (east), counter-clockwise.
  */
 export function mainDirection(centres: readonly Pair[], maxStepM: number): number | null {
-  let c = 0;
-  let s = 0;
-  for (let i = 1; i < centres.length; i++) {
-    const [x0, y0] = centres[i - 1] as Pair;
-    const [x1, y1] = centres[i] as Pair;
-    const len = Math.hypot(x1 - x0, y1 - y0);
-    // Long jumps are turns onto the next line or gaps in the record, not the survey direction.
-    if (len === 0 || len > maxStepM) continue;
-    const a = 2 * Math.atan2(y1 - y0, x1 - x0);
-    c += len * Math.cos(a);
-    s += len * Math.sin(a);
-  }
-  if (c === 0 && s === 0) return null;
-  return Math.atan2(s, c) / 2;
+  // Long jumps are turns onto the next line or gaps in the record, not the survey direction.
+  const courseDeg = mainCourseDeg(centres, maxStepM);
+  return courseDeg === null ? null : ((90 - courseDeg) * Math.PI) / 180;
 }
 
 /** Extent of a ring across the direction `angle` (radians from east): the swath a footprint covers. */

@@ -7,41 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { readFlight, readResults } from '../../src/flight/flight-reader.js';
 import type { Result } from '../../src/publish/result-schema.js';
 import { distanceM } from '../support/nmea-track.js';
+import { exiftool, type ExiftoolTags } from '../support/exiftool-oracle.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 
 const PHOTOS = join(REPO_ROOT, 'test/fixtures/real-photos');
-
-interface Tags {
-  SourceFile: string;
-  GPSLatitude?: number;
-  GPSLongitude?: number;
-  GPSAltitude?: number;
-  RelativeAltitude?: string | number;
-  FlightYawDegree?: number;
-  FlightPitchDegree?: number;
-  FlightRollDegree?: number;
-}
-
-/** What exiftool reads from each photo of a folder (the oracle, independent of exifr). */
-function exiftool(dir: string): Map<string, Tags> {
-  const json = execFileSync(
-    'exiftool',
-    [
-      '-n',
-      '-j',
-      '-GPSLatitude',
-      '-GPSLongitude',
-      '-GPSAltitude',
-      '-XMP-drone-dji:RelativeAltitude',
-      '-FlightYawDegree',
-      '-FlightPitchDegree',
-      '-FlightRollDegree',
-      dir,
-    ],
-    { encoding: 'utf8' },
-  );
-  return new Map((JSON.parse(json) as Tags[]).map((t) => [t.SourceFile.split('/').at(-1) as string, t]));
-}
 
 /**
  * The three real DJI Phantom 3 photos of Brighton Beach (7 s apart, about 14 m apart), with DJI_0025 re-timed into
@@ -66,10 +35,10 @@ async function importAndReplay(name: string, extra: (dir: string) => void = () =
 }
 
 /** Each result where its own photo's EXIF says, within centimetres, with its own height and attitude. */
-function expectOwnPositions(results: Map<string, Result>, truth: Map<string, Tags>, names: string[]): void {
+function expectOwnPositions(results: Map<string, Result>, truth: Map<string, ExiftoolTags>, names: string[]): void {
   for (const name of names) {
     const r = results.get(name);
-    const t = truth.get(name) as Tags;
+    const t = truth.get(name) as ExiftoolTags;
     expect(r?.position, `${name}: ${r?.positionReason}`).not.toBeNull();
     const p = r!.position!;
     const off = distanceM(p, { latDeg: t.GPSLatitude as number, lonDeg: t.GPSLongitude as number });
@@ -88,8 +57,8 @@ describe('fieldeye import images + replay: photos that share a second', () => {
   it('two real photos with the same EXIF second each get their own EXIF position, not one of them both', async () => {
     const { dir, results } = await importAndReplay('pair');
     const truth = exiftool(dir);
-    const a = truth.get('brighton_beach_DJI_0024.JPG') as Tags;
-    const b = truth.get('brighton_beach_DJI_0025.JPG') as Tags;
+    const a = truth.get('brighton_beach_DJI_0024.JPG') as ExiftoolTags;
+    const b = truth.get('brighton_beach_DJI_0025.JPG') as ExiftoolTags;
     const apart = distanceM(
       { latDeg: a.GPSLatitude as number, lonDeg: a.GPSLongitude as number },
       { latDeg: b.GPSLatitude as number, lonDeg: b.GPSLongitude as number },
@@ -124,7 +93,7 @@ describe('fieldeye import images + replay: photos that share a second', () => {
     const flight = await readFlight(out);
     const truth = exiftool(PHOTOS);
     for (const f of flight.frames) {
-      const t = truth.get(f.name) as Tags;
+      const t = truth.get(f.name) as ExiftoolTags;
       expect(f.source['geotag'], f.name).toMatchObject({
         latDeg: expect.closeTo(t.GPSLatitude as number, 9),
         lonDeg: expect.closeTo(t.GPSLongitude as number, 9),

@@ -1,10 +1,10 @@
 // End to end: `fieldeye import video` times a flight from an early Mavic Pro SRT ("2017.8.5 14:11:51"), not from the video container, and replay geotags it.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFlight, readResults } from '../../src/flight/flight-reader.js';
+import { writeTestVideo } from '../support/test-video.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 
 const SRT = join(REPO_ROOT, 'test/fixtures/srt/hand-made/mavic_pro_short_date.SRT');
@@ -14,24 +14,7 @@ describe('fieldeye import video with an early Mavic Pro SRT', () => {
     const work = mkdtempSync(join(tmpdir(), 'fieldeye-import-short-date-'));
     const video = join(work, 'DJI_0001.MP4');
     // The container says another day (a camera clock never set): only the SRT can time this flight right.
-    execFileSync('ffmpeg', [
-      '-nostdin',
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=160x120:rate=10',
-      '-t',
-      '4',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'mpeg4',
-      '-metadata',
-      'creation_time=2017-01-01T00:00:00Z',
-      video,
-    ]);
+    writeTestVideo(video, { creationTime: '2017-01-01T00:00:00Z' });
     const out = join(work, 'flight');
     const run = await runCli(['import', 'video', video, '--srt', SRT, '--out', out, '--fps', '2', '--flight-id', 'mavic-pro-1']);
     expect(run.code, run.stdout + run.stderr).toBe(0);

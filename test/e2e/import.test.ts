@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFlight, readResults } from '../../src/flight/flight-reader.js';
 import type { FixRecord } from '../../src/flight/recording-format.js';
+import { exiftool, type ExiftoolTags } from '../support/exiftool-oracle.js';
+import { writeTestVideo } from '../support/test-video.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 import { makeFrames } from '../support/make-frames.js';
 
@@ -22,41 +24,6 @@ async function cli(args: string[]): Promise<string> {
   const run = await runCli(args);
   expect(run.code, run.stdout + run.stderr).toBe(0);
   return run.stdout;
-}
-
-interface ExiftoolTags {
-  SourceFile: string;
-  GPSLatitude?: number;
-  GPSLongitude?: number;
-  GPSAltitude?: number;
-  GPSAltitudeRef?: number;
-  RelativeAltitude?: string | number;
-  Height?: number;
-  GimbalPitchDegree?: number;
-  GimbalYawDegree?: number;
-  FlightYawDegree?: number;
-}
-
-function exiftool(dir: string): Map<string, ExiftoolTags> {
-  const json = execFileSync(
-    'exiftool',
-    [
-      '-n',
-      '-j',
-      '-GPSLatitude',
-      '-GPSLongitude',
-      '-GPSAltitude',
-      '-GPSAltitudeRef',
-      '-XMP-drone-dji:RelativeAltitude',
-      '-XMP-sensefly:Height',
-      '-GimbalPitchDegree',
-      '-GimbalYawDegree',
-      '-FlightYawDegree',
-      dir,
-    ],
-    { encoding: 'utf8' },
-  );
-  return new Map((JSON.parse(json) as ExiftoolTags[]).map((t) => [t.SourceFile.split('/').at(-1) as string, t]));
 }
 
 function fixesByFrame(flight: Awaited<ReturnType<typeof readFlight>>): Map<string, FixRecord> {
@@ -146,22 +113,7 @@ describe('fieldeye import images', () => {
 describe('fieldeye import video', () => {
   it('decodes the video with ffmpeg, geotags frames from the SRT and reports the GPS dropout', async () => {
     const video = join(work, 'clip.mp4');
-    execFileSync('ffmpeg', [
-      '-nostdin',
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc=size=160x120:rate=10',
-      '-t',
-      '4',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:v',
-      'mpeg4',
-      video,
-    ]);
+    writeTestVideo(video);
     // Mavic Pro style, 1 Hz; the third second has no GPS.
     const cue = (i: number, gps: string) =>
       [

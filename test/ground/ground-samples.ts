@@ -1,4 +1,5 @@
 // Builds schema-valid ground-store inputs (results with and without position and footprint, health, flight) for the ground tests.
+import { squareFootprint } from '../support/square-footprint.js';
 import { sampleResult } from '../publish/sample-result.js';
 import type { Result } from '../../src/publish/result-schema.js';
 import type { Health } from '../../src/publish/health-schema.js';
@@ -15,18 +16,7 @@ export function groundResult(droneId: string, flightId: string, seq: number): Re
   return {
     ...base,
     target: { latDeg: lat, lonDeg: lon },
-    footprint: {
-      type: 'Polygon',
-      coordinates: [
-        [
-          [lon - d, lat - d],
-          [lon + d, lat - d],
-          [lon + d, lat + d],
-          [lon - d, lat + d],
-          [lon - d, lat - d],
-        ],
-      ],
-    },
+    footprint: squareFootprint(lat, lon, d),
     footprintReason: null,
   };
 }
