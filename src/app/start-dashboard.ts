@@ -1,6 +1,7 @@
 // Composition of the ground-station dashboard: broker (given or embedded) -> subscriber -> state -> event hub ->
 // HTTP server, plus the optional try-a-photo classifier and the optional ground store of past flights; every
 // resource opened here is closed by close().
+import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { Secrets } from '../config/resolve-secrets.js';
@@ -22,6 +23,7 @@ import type { Snapshot } from '../dashboard/dashboard-types.js';
 import { MqttSubscriber } from '../dashboard/mqtt-subscriber.js';
 import { SseHub } from '../dashboard/sse-hub.js';
 import { loadStaticAssets } from '../dashboard/static-assets.js';
+import { fieldOverlayView, type FieldOverlay } from '../dashboard/map-layer-routes.js';
 import { parseTileSource, tilesView } from '../dashboard/tile-source.js';
 import { topicLayout, type TopicLayout } from '../publish/topic-layout.js';
 import { UploadClassifier } from '../dashboard/upload-classifier.js';
@@ -53,6 +55,8 @@ export interface RunningDashboard {
    * get the panel through their event stream.
    */
   enableTryPhoto(modelPath: string): Promise<void>;
+  /** Lays a picture of the field under the results (the demo's simulated truth); open pages get it through their event stream. */
+  showField(field: FieldOverlay): void;
   close(): Promise<void>;
 }
 
@@ -190,6 +194,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
 
     // Started last, once the server listens; until then a snapshot shows the broker as connecting.
     let subscriber: MqttSubscriber | null = null;
+    let field: { overlay: FieldOverlay; etag: string } | null = null;
     const uploadMaxBytes = settings.uploadMaxMb * 1024 * 1024;
     const snapshot = (): Snapshot => ({
       settings: {
@@ -198,6 +203,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         uploadMaxBytes,
         maxResultsPerDrone: settings.maxResultsPerDrone,
         store: archive?.description ?? null,
+        field: field === null ? null : fieldOverlayView(field.overlay, field.etag),
       },
       broker: subscriber?.view() ?? { url: redactUrl(broker.url), filter: layout.filter, state: 'connecting', detail: null, since: new Date().toISOString() },
       ...state.snapshot(),
@@ -207,7 +213,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     warnIfUnguarded(settings.host, options.token, logger);
     const flights = { archive, pageMax: pageMaxFor(settings.maxResultsPerDrone) };
     // The server reads deps.uploads per request, so enableTryPhoto can hand it a classifier later.
-    const deps = { assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, flights, logger };
+    const mapLayers = { field: () => field?.overlay ?? null, state, archive, pageMax: flights.pageMax };
+    const deps = { assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, flights, mapLayers, logger };
     const server = createDashboardServer(deps);
     const url = await listenDashboard(server, settings, cleanups);
     const enableTryPhoto = async (modelPath: string): Promise<void> => {
@@ -216,12 +223,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       deps.uploads = uploads;
       hub.broadcast({ type: 'settings', settings: snapshot().settings });
     };
+    const showField = (overlay: FieldOverlay): void => {
+      field = { overlay, etag: createHash('sha256').update(overlay.png).digest('hex').slice(0, 16) };
+      hub.broadcast({ type: 'settings', settings: snapshot().settings });
+    };
 
     const running = startSubscriber(broker, layout, config, state, hub, logger);
     subscriber = running;
     cleanups.push(() => running.close());
 
-    return { url, brokerUrl: redactUrl(broker.mqtt.url), enableTryPhoto, close: () => cleanups.closeAll(logger) };
+    return { url, brokerUrl: redactUrl(broker.mqtt.url), enableTryPhoto, showField, close: () => cleanups.closeAll(logger) };
   } catch (error) {
     await cleanups.closeAll(logger);
     throw error;

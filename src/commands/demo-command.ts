@@ -3,7 +3,9 @@ import { join, resolve } from 'node:path';
 import { CleanupStack } from '../app/cleanup-stack.js';
 import { loadConfig } from '../config/load-config.js';
 import { packageRoot } from '../platform/package-root.js';
-import { DEMO_AREA, demoConfig, demoDashboardToken, demoOutputPaths } from './demo-config.js';
+import { FIELD_ZONES } from '../flight/recording-format.js';
+import { DEMO_AREA, DEMO_SURVEY_SEED, demoConfig, demoDashboardToken, demoOutputPaths } from './demo-config.js';
+import { showDemoField } from './demo-field.js';
 import { clearDemoOutputs, flyDemoSurvey } from './demo-flight.js';
 import { prepareDemoInputs } from './demo-inputs.js';
 import { demoLoggers, demoOutput } from './demo-output.js';
@@ -43,6 +45,8 @@ export async function demoCommand(opts: DemoCommandOptions): Promise<number> {
     // Try-a-photo with the field-zones model, as soon as it exists: a photo of the operator's own field, classified
     // by the model the survey runs.
     await dashboard.enableTryPhoto(model.modelPath);
+    // The surveyed field's truth under the results, before the first one arrives: right and wrong show at a glance.
+    await showDemoField(dashboard, DEMO_SURVEY_SEED, area, model.card.head?.classes ?? FIELD_ZONES, out.say);
     const paths = demoOutputPaths(cacheDir);
     await clearDemoOutputs(paths, config.sinks.mqtt.outbox.path);
     const plan = { config, flight, modelPath: model.modelPath, brokerUrl: broker.url, dashboardUrl: dashboard.url, speed, resultsPath: paths.results };

@@ -6,6 +6,7 @@ import type { Logger } from '../platform/logger.js';
 import type { AccessGuard } from './access-guard.js';
 import type { DashboardState } from './dashboard-state.js';
 import { handleFlightRoute, type FlightRoutes } from './flight-routes.js';
+import { handleMapLayerRoute, type MapLayerRoutes } from './map-layer-routes.js';
 import type { Snapshot } from './dashboard-types.js';
 import type { SseHub } from './sse-hub.js';
 import type { StaticAsset } from './static-assets.js';
@@ -23,6 +24,8 @@ export interface DashboardServerDeps {
   uploadMaxBytes: number;
   /** Past flights from the ground store (archive null: those routes answer 404 with what to do). */
   flights: Omit<FlightRoutes, 'logger'>;
+  /** The field picture and the class map. */
+  mapLayers: MapLayerRoutes;
   logger: Logger;
 }
 
@@ -136,6 +139,7 @@ export function createDashboardServer(deps: DashboardServerDeps): Server {
       return;
     }
     if (await handleFlightRoute(path, url, res, { ...deps.flights, logger: deps.logger })) return;
+    if (await handleMapLayerRoute(path, url, res, deps.mapLayers)) return;
     const thumb = /^\/thumbs\/([^/]+)\/([^/]+)\/(\d{1,15})\.jpg$/.exec(path);
     if (thumb) {
       const jpeg = deps.state.thumb(decodeURIComponent(thumb[1] as string), decodeURIComponent(thumb[2] as string), Number(thumb[3]));

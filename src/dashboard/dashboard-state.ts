@@ -96,6 +96,18 @@ export function resultView(result: Result): ResultView {
   };
 }
 
+/** Widens the flight's capture span to a new result's time; results may arrive out of order (outbox drain). */
+function noteCapture(view: DroneView, result: Result): void {
+  const span = view.capture;
+  if (span === null) {
+    view.capture = { firstAt: result.capturedAt, lastAt: result.capturedAt };
+    return;
+  }
+  const at = Date.parse(result.capturedAt);
+  if (at < Date.parse(span.firstAt)) view.capture = { ...span, firstAt: result.capturedAt };
+  else if (at > Date.parse(span.lastAt)) view.capture = { ...span, lastAt: result.capturedAt };
+}
+
 function userProperty(properties: Record<string, string | string[]> | undefined, name: string): string | undefined {
   const value = properties?.[name];
   return Array.isArray(value) ? value[0] : value;
@@ -196,6 +208,7 @@ export class DashboardState {
         health: null,
         healthAt: null,
         coverage: null,
+        capture: null,
         counts: [],
         results: 0,
         evicted: 0,
@@ -308,6 +321,7 @@ export class DashboardState {
       return;
     }
     drone.latestCapturedMs = Math.max(drone.latestCapturedMs, capturedMs);
+    noteCapture(drone.view, result);
     const view = resultView(result);
     drone.results.set(result.seq, view);
     drone.view.results++;
@@ -369,6 +383,7 @@ export class DashboardState {
     drone.view.evicted = 0;
     drone.view.duplicates = 0;
     drone.view.otherFlight = 0;
+    drone.view.capture = null;
     drone.flightFromDocument = false;
     drone.latestCapturedMs = -Infinity;
     drone.results.clear();

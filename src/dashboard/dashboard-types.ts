@@ -46,6 +46,8 @@ export interface DroneView {
   healthAt: string | null;
   /** The retained end-of-flight coverage (covered share, gaps, extra survey lines); null until one arrived. */
   coverage: Coverage | null;
+  /** The current flight's earliest and latest capture time, ISO 8601: the clock its chart and "started" are in. Null before a result. */
+  capture: { firstAt: string; lastAt: string } | null;
   /** Top-1 classes of every result of the current flight, most frequent first. */
   counts: ClassCount[];
   /** Results of the current flight received (deduplicated), kept or not. */
@@ -100,6 +102,19 @@ export interface SettingsView {
   maxResultsPerDrone: number;
   /** The ground store past flights are read from (--store / dashboard.store), or null: no past flights panel. */
   store: string | null;
+  /** An image of the surveyed field to lay under the results (the demo's simulated truth), or null: none. */
+  field: FieldOverlayView | null;
+}
+
+/** A georeferenced picture of the field (GET `url`), north up, and the class colours it is drawn in. */
+export interface FieldOverlayView {
+  url: string;
+  /** [[south, west], [north, east]], degrees. */
+  bounds: [[number, number], [number, number]];
+  /** What the picture is, for the map's switch and the operator. */
+  title: string;
+  /** Each class shown in the picture with its model output index and colour: the page draws that class so too. */
+  classes: Array<{ index: number; label: string; colour: string }>;
 }
 
 export interface DroneSnapshot {

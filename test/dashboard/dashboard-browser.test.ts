@@ -1,7 +1,7 @@
 // The ground-station dashboard end to end: real Mosquitto, the `fieldeye dashboard` CLI, `fieldeye replay --publish`
 // of simulated flights as the drone, and Debian's chromium through playwright-core looking at the page.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,8 @@ import { readResults } from '../../src/flight/flight-reader.js';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
 import type { Result } from '../../src/publish/result-schema.js';
 import type { Snapshot } from '../../src/dashboard/dashboard-types.js';
-import { launchChromium } from '../support/chromium.js';
+import { launchChromium, openLiveDashboardPage } from '../support/chromium.js';
+import { simulateTwoSmallFlights } from './two-small-flights.js';
 import { freeLoopbackPort, startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { CLI, REPO_ROOT, runCli } from '../support/run-cli.js';
 import { sampleResult } from '../publish/sample-result.js';
@@ -58,15 +59,9 @@ interface PageProblems {
 
 /** A fresh page on the dashboard, live (event stream open) and subscribed (broker up). */
 async function openDashboard(url = dashboard.url): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  pages.push(page);
   const problems: PageProblems = { errors: [] };
-  page.on('pageerror', (error) => problems.errors.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.errors.push(`console: ${message.text()}`);
-  });
-  await page.goto(url);
-  await page.locator('#fe-stream[data-state="live"]').waitFor();
+  const page = await openLiveDashboardPage(browser, url, problems.errors);
+  pages.push(page);
   await page.locator('#fe-broker[data-state="up"]').waitFor();
   return { page, problems };
 }
@@ -141,15 +136,7 @@ beforeAll(async () => {
   broker = await startMosquitto();
   work = mkdtempSync(join(tmpdir(), 'fieldeye-dashboard-'));
   modelPath = await ensureSynthModel(1, generatedModelsDir());
-  flightA = join(work, 'flight-a');
-  flightB = join(work, 'flight-b');
-  for (const [dir, seed, area] of [
-    [flightA, '5', '80x50'],
-    [flightB, '6', '60x40'],
-  ] as const) {
-    const sim = await runCli(['simulate', '--out', dir, '--seed', seed, '--area', area, '--alt', '20', '--speed', '5']);
-    expect(sim.code, sim.stderr).toBe(0);
-  }
+  ({ flightA, flightB } = await simulateTwoSmallFlights(work));
   dashboard = await startDashboardCli(['--broker', broker.url, '--model', modelPath]);
   browser = await launchChromium();
 }, 180_000);
@@ -224,8 +211,13 @@ describe('fieldeye dashboard with a replayed flight', () => {
     expect(await page.locator('path.fe-footprint').count()).toBe(0);
     expect(await page.evaluate(CHART_INK)).toBeGreaterThan(500);
 
+    // No field picture outside the demo: no switch for it, and its address answers 404.
+    expect(await page.locator('#fe-toggle-field').isVisible()).toBe(false);
+    expect((await httpStatus(`${dashboard.url}field.png`)).status).toBe(404);
+
+    // The README's screenshot is the demo's (dashboard-demo-map.test.ts); this one is kept for a look at a replay.
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png') });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-replay.png') });
 
     const late = await openDashboard();
     await expect.poll(() => late.page.locator('path.fe-marker').count(), POLL).toBe(resultsA.length);
@@ -460,9 +452,4 @@ describe('fieldeye dashboard access token and offline map tiles', () => {
       expect(await withTiles.stop()).toBe(0);
     }
   });
-});
-
-/** Copies the screenshot to docs/ when asked (FIELDEYE_UPDATE_DOCS_SCREENSHOT=1), for the README. */
-afterAll(() => {
-  if (process.env['FIELDEYE_UPDATE_DOCS_SCREENSHOT'] === '1') copyFileSync(join(ARTIFACTS, 'dashboard.png'), join(REPO_ROOT, 'docs/dashboard.png'));
 });

@@ -13,6 +13,7 @@ import { REPO_ROOT, runCli } from '../support/run-cli.js';
 import { killGrounds, startGround, writeGroundConfig, type GroundChild } from '../ground/ground-harness.js';
 import { startDashboardCli, type DashboardProcess } from './dashboard-cli.js';
 import { classesOf, http, SURVEY_FLIGHT, SURVEYS, surveyResult, surveyResults } from './past-flights-support.js';
+import { DRAWN_CELLS, expectedClassMap } from './class-map-expected.js';
 
 const POLL = { timeout: 30_000, interval: 200 };
 
@@ -182,6 +183,18 @@ describe('fieldeye dashboard --store: past flights from the ground store', () =>
     const ink = `(() => { const c = document.getElementById('fe-stored-chart'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
       let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; })()`;
     expect(await page.evaluate(ink)).toBeGreaterThan(500);
+
+    // The stored flight's class map, read back from the store and clipped as the ground station does.
+    await page.locator('#fe-toggle-classmap').check();
+    const cells = expectedClassMap(published);
+    expect(cells.length).toBeGreaterThan(1);
+    await expect.poll(() => page.locator('path.fe-classcell').count(), POLL).toBe(cells.length);
+    const drawn = (await page.evaluate(DRAWN_CELLS)) as Array<{ row: number; col: number; label: string; share: number }>;
+    const byCell = new Map(drawn.map((c) => [`${c.row}:${c.col}`, c]));
+    for (const cell of cells) {
+      expect(byCell.get(`${cell.row}:${cell.col}`)?.label).toBe(cell.majorityLabel);
+      expect(byCell.get(`${cell.row}:${cell.col}`)?.share).toBeCloseTo(cell.majorityShare, 9);
+    }
 
     // A drone flying now: its results reach the page (panel, count) but not the stored flight's map.
     const client = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `test-live-${process.pid}` });

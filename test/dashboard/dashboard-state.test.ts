@@ -138,6 +138,20 @@ describe('DashboardState', () => {
     expect(drone).toMatchObject({ flightId: 'flight-2', results: 0, ground: null });
   });
 
+  it("keeps the current flight's capture span, in whatever order results arrive, and starts it again with a new flight", () => {
+    const { s } = state();
+    const capture = () => s.snapshot().drones[0]?.drone.capture;
+    s.ingest(resultTopic, json(sampleResult(3)));
+    expect(capture()).toEqual({ firstAt: '2013-06-04T13:40:06.000Z', lastAt: '2013-06-04T13:40:06.000Z' });
+    // A late outbox drain of earlier frames moves the start back; a duplicate or a later frame moves only the end.
+    s.ingest(resultTopic, json(sampleResult(1)));
+    s.ingest(resultTopic, json(sampleResult(5)));
+    s.ingest(resultTopic, json(sampleResult(2)));
+    expect(capture()).toEqual({ firstAt: '2013-06-04T13:40:02.000Z', lastAt: '2013-06-04T13:40:10.000Z' });
+    s.ingest(resultTopic, json(sampleResult(7, { flightId: 'flight-2', capturedAt: '2013-06-04T15:00:00.000Z' })));
+    expect(capture()).toEqual({ firstAt: '2013-06-04T15:00:00.000Z', lastAt: '2013-06-04T15:00:00.000Z' });
+  });
+
   it('keeps thumbnails of the current flight within the bound, and only whole JPEGs', () => {
     const { s } = state({ maxThumbsPerDrone: 2 });
     s.ingest(resultTopic, json(sampleResult(0)));

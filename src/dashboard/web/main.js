@@ -74,10 +74,19 @@ function setBroker(broker) {
   el.textContent = `broker ${broker.url} ${broker.state}${broker.detail && broker.state !== 'up' ? ` (${broker.detail})` : ''} · ${broker.filter}`;
 }
 
+/** The try-a-photo panel, rebuilt only when its model changes: another setting (the field) must not wipe a result shown. */
+let tryPhotoModel;
+function mountTry(settings) {
+  const model = settings.tryPhoto?.sha256 ?? null;
+  if (model === tryPhotoModel) return;
+  tryPhotoModel = model;
+  mountTryPhoto(document.getElementById('fe-try-body'), settings);
+}
+
 function onSnapshot(snapshot) {
   if (!mapView) {
     mapView = new MapView(document.getElementById('fe-map'), snapshot.settings, lookup);
-    mountTryPhoto(document.getElementById('fe-try-body'), snapshot.settings);
+    mountTry(snapshot.settings);
     if (snapshot.settings.store !== null) {
       pastFlights = new PastFlights(document.getElementById('fe-past'), snapshot.settings.maxResultsPerDrone, showStored);
       void pastFlights.refresh();
@@ -141,7 +150,10 @@ const handlers = {
   },
   diagnostics: (e) => renderDiagnostics(e.diagnostics),
   broker: (e) => setBroker(e.broker),
-  settings: (e) => mountTryPhoto(document.getElementById('fe-try-body'), e.settings),
+  settings: (e) => {
+    mountTry(e.settings);
+    mapView?.setField(e.settings.field);
+  },
 };
 
 const banner = document.getElementById('fe-stored-banner');
@@ -161,7 +173,13 @@ function renderBanner() {
 
 /** Draws a stored flight (from the Past flights panel) in place of the live map. */
 function showStored({ flight, total, counts, results }) {
-  const model = { view: { droneId: flight.droneId, flightId: flight.flightId, counts }, results: new Map(results.map((r) => [r.seq, r])), thumbs: new Set() };
+  const model = {
+    view: { droneId: flight.droneId, flightId: flight.flightId, counts },
+    results: new Map(results.map((r) => [r.seq, r])),
+    thumbs: new Set(),
+    // Read from the ground store: the class map of this flight comes from there too.
+    stored: true,
+  };
   if (!stored) liveWhileStored = 0;
   stored = { droneId: flight.droneId, flightId: flight.flightId, flight, total, shown: results.length, model };
   mapView.clear();

@@ -1,8 +1,11 @@
 // The Leaflet map: no tile server by default (plain background, metric grid, scale bar), per drone a track,
-// result markers coloured by top-1 class with popups, footprints on demand, and the legend with counts.
+// result markers coloured by top-1 class with popups, and switchable layers (points, class map, footprints, tracks,
+// coverage gaps, the field picture when there is one), and the legend with counts.
 import * as L from '/vendor/leaflet/leaflet-src.esm.js';
 import { h, replace, bar, utc, percent } from './dom.js';
 import { classColour } from './class-colours.js';
+import { ClassMapLayer } from './class-map-layer.js';
+import { CoverageLayer, FieldLayer } from './map-layers.js';
 
 const FIX = { 0: 'fix unknown', 1: 'no fix', 2: '2D fix', 3: '3D fix' };
 
@@ -56,6 +59,7 @@ export class MapView {
     this.layers = new Map();
     this.showFootprints = false;
     this.showTracks = true;
+    this.showPoints = true;
     this.fitted = false;
     this.map = L.map(container, { zoomControl: true, attributionControl: false, preferCanvas: false, maxZoom: 22 }).setView([20, 0], 2);
     const tiles = tileLayerFor(settings.tiles);
@@ -63,11 +67,37 @@ export class MapView {
     else container.classList.add('fe-no-tiles');
     this.grid = new MetricGrid(this.map);
     L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(this.map);
+    // The results above every other layer, whichever were switched on last: they are what the operator clicks.
+    this.map.createPane('fe-points').style.zIndex = '450';
+    this.field = new FieldLayer(this.map);
+    this.classMap = new ClassMapLayer(this.map, (id) => {
+      const drone = this.lookup(id);
+      return drone?.stored ? drone.view.flightId : null;
+    });
+    this.coverage = new CoverageLayer(this.map);
     this.addControls();
+    this.setField(settings.field);
+  }
+
+  /** The field picture (settings.field), shown under the results with a switch of its own; null leaves the map as is. */
+  setField(field) {
+    if (!field) return;
+    this.field.set(field);
+    const toggle = document.getElementById('fe-toggle-field');
+    toggle.closest('label').hidden = false;
+    toggle.title = field.title;
+    if (!this.fitted) this.fit();
   }
 
   addControls() {
-    const toggle = (name, on) => (name === 'footprints' ? this.setFootprints(on) : this.setTracks(on));
+    const setters = {
+      points: (on) => this.setPoints(on),
+      classmap: (on) => this.classMap.setVisible(on),
+      footprints: (on) => this.setFootprints(on),
+      tracks: (on) => this.setTracks(on),
+      coverage: (on) => this.coverage.setVisible(on),
+      field: (on) => this.field.setVisible(on),
+    };
     const fitView = () => this.fit();
     const Legend = L.Control.extend({
       onAdd() {
@@ -80,18 +110,21 @@ export class MapView {
     this.legend = new Legend({ position: 'bottomright' }).addTo(this.map);
     const Toggles = L.Control.extend({
       onAdd() {
-        const footprints = h('input', { type: 'checkbox', id: 'fe-toggle-footprints' });
-        footprints.addEventListener('change', () => toggle('footprints', footprints.checked));
-        const tracks = h('input', { type: 'checkbox', id: 'fe-toggle-tracks', checked: 'checked' });
-        tracks.addEventListener('change', () => toggle('tracks', tracks.checked));
+        const switches = [
+          ['points', 'points', true],
+          ['classmap', 'class map', false],
+          ['footprints', 'footprints', false],
+          ['tracks', 'tracks', true],
+          ['coverage', 'coverage gaps', true],
+          ['field', 'field truth', true],
+        ].map(([name, text, on]) => {
+          const input = h('input', { type: 'checkbox', id: `fe-toggle-${name}`, checked: on ? 'checked' : null });
+          input.addEventListener('change', () => setters[name](input.checked));
+          // The field's switch shows once the dashboard has a field picture (the demo).
+          return h('label', { hidden: name === 'field' ? 'hidden' : null }, input, ` ${text}`);
+        });
         const fit = h('button', { type: 'button', id: 'fe-fit', onclick: fitView }, 'fit to flights');
-        const box = h(
-          'div',
-          { class: 'fe-toggles leaflet-bar' },
-          h('label', {}, footprints, ' footprints'),
-          h('label', {}, tracks, ' tracks'),
-          fit,
-        );
+        const box = h('div', { class: 'fe-toggles leaflet-bar' }, switches, fit);
         L.DomEvent.disableClickPropagation(box);
         return box;
       },
@@ -104,12 +137,13 @@ export class MapView {
     if (!layers) {
       layers = {
         track: L.polyline([], { color: '#1d3557', weight: 2, opacity: 0.8, interactive: false, className: 'fe-track' }),
-        markers: L.layerGroup().addTo(this.map),
+        markers: L.layerGroup(),
         footprints: L.layerGroup(),
         markerBySeq: new Map(),
         footprintBySeq: new Map(),
         trackDirty: false,
       };
+      if (this.showPoints) layers.markers.addTo(this.map);
       if (this.showTracks) layers.track.addTo(this.map);
       if (this.showFootprints) layers.footprints.addTo(this.map);
       this.layers.set(droneId, layers);
@@ -128,6 +162,8 @@ export class MapView {
       layers.track.remove();
       this.layers.delete(id);
     }
+    this.classMap.clear(droneId);
+    this.coverage.clear(droneId);
     if (droneId === undefined) this.fitted = false;
   }
 
@@ -142,6 +178,7 @@ export class MapView {
         weight: 1,
         fillColor: classColour(best.index),
         fillOpacity: 0.9,
+        pane: 'fe-points',
         className: 'fe-marker',
       });
       marker.bindPopup(() => this.popup(droneId, result.seq), { maxWidth: 320, minWidth: 220, className: 'fe-popup-wrap' });
@@ -157,6 +194,7 @@ export class MapView {
       layers.footprintBySeq.set(result.seq, polygon);
     }
     layers.trackDirty = true;
+    layers.classMapDirty = true;
   }
 
   removeResults(droneId, seqs) {
@@ -171,11 +209,16 @@ export class MapView {
       layers.footprintBySeq.delete(seq);
     }
     layers.trackDirty = true;
+    layers.classMapDirty = true;
   }
 
   /** Called once per animation frame: tracks follow the positions in seq order; the first data fits the view. */
   refresh() {
     for (const [droneId, layers] of this.layers) {
+      // The drone's retained coverage message, redrawn only when another one came.
+      this.coverage.set(droneId, this.lookup(droneId)?.view?.coverage ?? null);
+      if (layers.classMapDirty) this.classMap.invalidate(droneId);
+      layers.classMapDirty = false;
       if (!layers.trackDirty) continue;
       layers.trackDirty = false;
       const drone = this.lookup(droneId);
@@ -195,6 +238,8 @@ export class MapView {
       for (const marker of layers.markerBySeq.values()) bounds.extend(marker.getLatLng());
       for (const p of layers.track.getLatLngs()) bounds.extend(p);
     }
+    const field = this.field.bounds();
+    if (field) bounds.extend(field);
     if (!bounds.isValid()) return false;
     this.map.fitBounds(bounds.pad(0.15), { maxZoom: 19, animate: false });
     return true;
@@ -205,6 +250,14 @@ export class MapView {
     for (const layers of this.layers.values()) {
       if (on) layers.footprints.addTo(this.map);
       else layers.footprints.remove();
+    }
+  }
+
+  setPoints(on) {
+    this.showPoints = on;
+    for (const layers of this.layers.values()) {
+      if (on) layers.markers.addTo(this.map);
+      else layers.markers.remove();
     }
   }
 
@@ -246,6 +299,7 @@ export class MapView {
           h('span', { class: 'fe-legend-count' }, String(r.count)),
         );
       }),
+      this.field.title ? h('div', { class: 'fe-legend-note', id: 'fe-field-note' }, `under the results: ${this.field.title}, in the same colours`) : null,
     );
   }
 
