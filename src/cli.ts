@@ -5,6 +5,8 @@ import { redactUrlsIn } from './platform/redact-url.js';
 import { packageVersion } from './platform/package-root.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger } from './platform/logger.js';
+import { LOG_FORMAT_ENV, LOG_FORMATS } from './platform/log-format.js';
+import { stopProgress } from './platform/progress.js';
 import { runCommand } from './commands/run-command.js';
 import { classifyCommand } from './commands/classify-command.js';
 import { modelSynthCommand } from './commands/model-synth-command.js';
@@ -42,7 +44,7 @@ function positiveInt(name: string) {
 function cliLogger() {
   // Commands other than `run` log to stderr, so their stdout stays clean for --json.
   const level = (process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn') as 'warn';
-  return createLogger({ level, pretty: false, destination: 2 });
+  return createLogger({ level, destination: 2 });
 }
 
 // eslint-disable-next-line max-lines-per-function -- the command-line surface, one declarative commander registration per command; each handler is one line
@@ -53,7 +55,18 @@ async function main(argv: string[]): Promise<number> {
     .description('Edge-vision pipeline for agricultural drones: capture, classify, geotag, publish over MQTT.')
     .version(packageVersion(), '-V, --version', 'print the fieldeye version and exit')
     .showHelpAfterError()
-    .configureHelp({ showGlobalOptions: true });
+    .configureHelp({ showGlobalOptions: true })
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines as JSON (journald, scripts) or pretty; default: pretty on a terminal, JSON elsewhere (FIELDEYE_LOG_FORMAT)',
+      ).choices(LOG_FORMATS),
+    )
+    // Through the environment: loggers opened deep inside a command (and its child processes) follow it too.
+    .hook('preAction', (root) => {
+      const format = root.opts<{ logFormat?: string }>().logFormat;
+      if (format !== undefined) process.env[LOG_FORMAT_ENV] = format;
+    });
 
   program
     .command('run')
@@ -359,15 +372,17 @@ async function main(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: Error) => {
-    // Config, model and startup errors already name the thing and what to do; print just that.
-    process.stderr.write(`fieldeye: ${redactUrlsIn(err.message)}\n`);
-    if (process.env['FIELDEYE_DEBUG']) process.stderr.write(`${err.stack ?? ''}\n`);
-    // A configuration fault is not retried by systemd (RestartPreventExitStatus=78): restarting cannot fix it.
-    process.exitCode = exitCodeFor(err);
-  },
-);
+main(process.argv)
+  .finally(stopProgress)
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: Error) => {
+      // Config, model and startup errors already name the thing and what to do; print just that.
+      process.stderr.write(`fieldeye: ${redactUrlsIn(err.message)}\n`);
+      if (process.env['FIELDEYE_DEBUG']) process.stderr.write(`${err.stack ?? ''}\n`);
+      // A configuration fault is not retried by systemd (RestartPreventExitStatus=78): restarting cannot fix it.
+      process.exitCode = exitCodeFor(err);
+    },
+  );

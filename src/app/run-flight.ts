@@ -81,7 +81,8 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
   let delivery: (() => Delivery | null) | undefined;
   try {
     const { model, precision, classifier } = await openModel(config, cleanups, log);
-    clock.setSync(await clockSync, clockEffect(config.position.type));
+    // A recording (replay, demo) brings its frames' times: this computer's clock only matters on a live flight.
+    clock.setSync(await clockSync, clockEffect(config.position.type), options.input === undefined);
     const input = await openInput(config, options.input, options.maxFrames, { model, sessions, clock, cleanups }, log);
     // Shared with the health report, which reads it while the flight runs.
     const metrics = new PipelineMetrics();

@@ -57,7 +57,7 @@ export async function dashboardCommand(opts: DashboardCommandOptions): Promise<n
   };
   const fromEnv = config.dashboard.tokenEnv === '' ? undefined : process.env[config.dashboard.tokenEnv];
   const token = opts.token ?? fromEnv ?? '';
-  const logger = createLogger({ level: config.log.level, pretty: false, destination: 2 });
+  const logger = createLogger({ level: config.log.level, destination: 2 });
 
   const dashboard = await startDashboard({
     config,

@@ -8,6 +8,7 @@ import type { RecordedFlight } from '../flight/flight-reader.js';
 import { RecordingFrameSource } from '../flight/recording-frame-source.js';
 import { RecordingPositionSource } from '../flight/recording-position-source.js';
 import type { Logger } from '../platform/logger.js';
+import { startProgress } from '../platform/progress.js';
 import type { Result } from '../publish/result-schema.js';
 import type { DemoOutputPaths } from './demo-config.js';
 import type { DemoOutput } from './demo-output.js';
@@ -83,6 +84,8 @@ export async function flyDemoSurvey(plan: DemoFlightPlan, quiet: Logger, out: De
   const results: Result[] = [];
   const total = flight.frames.length;
   announce(plan, out);
+  // A bar on a terminal; elsewhere a line about every tenth of the survey (the end is said by the report).
+  const progress = startProgress('flying the survey', total);
   let outcome: RunOutcome;
   try {
     outcome = await runFlight(flightConfig(plan), resolveSecrets(config), quiet, {
@@ -94,11 +97,13 @@ export async function flyDemoSurvey(plan: DemoFlightPlan, quiet: Logger, out: De
       signal: stop.signal,
       onResult: (result) => {
         results.push(result);
-        // About every tenth of the survey; the end is said by the report.
-        if (results.length % Math.max(1, Math.round(total / 10)) === 0 && results.length < total) out.say(`flown ${results.length} of ${total} frames`);
+        progress.tick();
+        if (!progress.visible && results.length % Math.max(1, Math.round(total / 10)) === 0 && results.length < total)
+          out.say(`flown ${results.length} of ${total} frames`);
       },
     });
   } finally {
+    progress.done();
     stop.release();
   }
   return { outcome, results, stopped: stop.signal.aborted };

@@ -1,5 +1,6 @@
 // Where the demo's words go: stdout is its report (what a user reads, or a test parses), stderr its progress and logs.
 import { createLogger, type Logger } from '../platform/logger.js';
+import { writeAboveProgress } from '../platform/progress.js';
 
 export interface DemoOutput {
   /** A progress line on stderr, so stdout stays the report. */
@@ -9,7 +10,7 @@ export interface DemoOutput {
 }
 
 export const demoOutput: DemoOutput = {
-  say: (line) => process.stderr.write(`fieldeye demo: ${line}\n`),
+  say: (line) => writeAboveProgress(process.stderr, `fieldeye demo: ${line}\n`),
   print: (line) => process.stdout.write(`${line}\n`),
 };
 
@@ -23,7 +24,7 @@ export interface DemoLoggers {
 /** Both on stderr; FIELDEYE_LOG_LEVEL overrides either level. */
 export function demoLoggers(): DemoLoggers {
   const level = (process.env['FIELDEYE_LOG_LEVEL'] ?? 'info') as 'info';
-  const logger = createLogger({ level, pretty: process.stderr.isTTY === true, destination: 2 });
+  const logger = createLogger({ level, destination: 2 });
   return { logger, quiet: logger.child({}, { level: process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn' }) };
 }
 

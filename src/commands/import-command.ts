@@ -12,7 +12,7 @@ export interface ImportCommonOptions {
 
 function cliLogger() {
   // Stdout is the import report; logs go to stderr.
-  return createLogger({ level: (process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn') as 'warn', pretty: false, destination: 2 });
+  return createLogger({ level: (process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn') as 'warn', destination: 2 });
 }
 
 function report(dir: string, m: FlightManifest): string {

@@ -25,7 +25,7 @@ export async function modelDemoCommand(opts: ModelDemoOptions): Promise<number> 
   const out = resolve(opts.out);
   if (!out.endsWith('.onnx')) throw new ConfigError(`--out: expected a path ending in .onnx (the card and labels go next to it), received ${opts.out}`);
   if (existsSync(out)) throw new ConfigError(`--out: ${out} exists; choose another path or remove it`);
-  const logger = createLogger({ level: 'info', pretty: process.stderr.isTTY === true, destination: 2 });
+  const logger = createLogger({ level: 'info', destination: 2 });
   // The same recipe and cache as `fieldeye demo` (its defaults: a 300x200 m field at 30 m and 5 m/s), so either
   // one builds it once for both.
   const demo = await ensureDemoModel({

@@ -6,6 +6,7 @@ import { loadConfig } from '../config/load-config.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../platform/logger.js';
+import { startProgress } from '../platform/progress.js';
 import { renderSummaryTable } from './summary-table.js';
 import { runFlight } from '../app/run-flight.js';
 import { deliveryRows, flightExitCode } from './flight-outcome.js';
@@ -72,29 +73,34 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
     record: { ...loaded.record, enabled: false },
   };
   const secrets = resolveSecrets(config);
-  const logger = createLogger({ level: config.log.level });
+  // On a terminal the table below says what the info lines would (model, clock, summary): a person reads it first.
+  const logger = createLogger({ level: config.log.level, prettyLevel: 'warn' });
   for (const problem of flight.problems) logger.warn({ flight: flight.dir }, problem);
 
   const stop = new AbortController();
+  const source = new RecordingFrameSource(flight, {
+    speed,
+    signal: stop.signal,
+    ...(fromMs !== undefined ? { fromMs } : {}),
+    ...(toMs !== undefined ? { toMs } : {}),
+    ...(opts.maxFrames !== undefined ? { maxFrames: opts.maxFrames } : {}),
+    ...(opts.loop !== undefined ? { loops: opts.loop } : {}),
+  });
   const onSignal = () => stop.abort();
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  const progress = startProgress('replay', source.expectedCount);
   try {
     const outcome = await runFlight(config, secrets, logger, {
       input: async () => ({
-        source: new RecordingFrameSource(flight, {
-          speed,
-          signal: stop.signal,
-          ...(fromMs !== undefined ? { fromMs } : {}),
-          ...(toMs !== undefined ? { toMs } : {}),
-          ...(opts.maxFrames !== undefined ? { maxFrames: opts.maxFrames } : {}),
-          ...(opts.loop !== undefined ? { loops: opts.loop } : {}),
-        }),
+        source,
         position: new RecordingPositionSource(flight.telemetry, config.position.track),
       }),
       ...(out !== undefined ? { outPath: out } : {}),
       signal: stop.signal,
+      onResult: () => progress.tick(),
     });
+    progress.done();
     await new Promise<void>((done) => logger.flush(() => done()));
     const extra: Record<string, string> = {
       flight: outcome.flightId,
@@ -110,6 +116,7 @@ export async function replayCommand(flightDir: string, opts: ReplayCommandOption
     if (opts.summaryJson !== undefined) await writeFile(resolve(opts.summaryJson), `${JSON.stringify({ ...outcome.summary, ...extra }, null, 2)}\n`);
     return flightExitCode(outcome, stop.signal.aborted);
   } finally {
+    progress.done();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }

@@ -20,7 +20,7 @@ export function parseArea(text: string): { widthM: number; heightM: number } {
 export async function simulateCommand(opts: SimulateCommandOptions): Promise<number> {
   const area = parseArea(opts.area);
   // Stdout is the report; logs go to stderr.
-  const logger = createLogger({ level: (process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn') as 'warn', pretty: false, destination: 2 });
+  const logger = createLogger({ level: (process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn') as 'warn', destination: 2 });
   const started = performance.now();
   const sim = await simulateFlight({ out: opts.out, seed: opts.seed, ...area, altAglM: opts.alt, speedMps: opts.speed, logger });
   const seconds = (performance.now() - started) / 1000;

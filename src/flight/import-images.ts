@@ -4,6 +4,7 @@ import { ImagesFrameSource } from '../capture/images-frame-source.js';
 import type { Frame } from '../capture/frame-source.js';
 import { autoFlightId } from '../platform/flight-id.js';
 import type { Logger } from '../platform/logger.js';
+import { startProgress } from '../platform/progress.js';
 import { FlightWriter } from './flight-writer.js';
 import { noFixPeriods } from './no-fix-periods.js';
 import { readPhotoMetadata, type PhotoMetadata } from './photo-metadata.js';
@@ -29,12 +30,16 @@ interface Photo {
 export async function importImages(options: ImportImagesOptions): Promise<FlightManifest> {
   const source = await ImagesFrameSource.open(options.dir, options.logger);
   const photos: Photo[] = [];
+  // Reading every photo and its tags is the slow part of an import of hundreds of photos.
+  const progress = startProgress('import: reading photos', source.expectedCount);
   for await (const frame of source.frames()) {
     const meta = await readPhotoMetadata(frame.bytes);
     // senseFly cameras keep an unsynchronised local clock in DateTimeOriginal; their XMP UTC time matches the GPS.
     const capturedAtMs = meta.utcTimeMs ?? frame.capturedAtMs;
     photos.push({ name: frame.name, path: frame.path ?? frame.name, capturedAtMs, timeSource: frame.timeSource, meta });
+    progress.tick();
   }
+  progress.done();
   photos.sort((a, b) => a.capturedAtMs - b.capturedAtMs);
   const first = photos[0] as Photo;
   const cameras = [...new Set(photos.map((p) => p.meta.camera).filter((c) => c !== null))];

@@ -3,6 +3,7 @@ import * as ort from 'onnxruntime-node';
 import { encodeModel, TensorDataType, type OnnxModel } from '../onnx/onnx-proto.js';
 import { addGraphOutput } from '../onnx/onnx-graph.js';
 import { ActivationHistogram } from './activation-histogram.js';
+import { startProgress } from '../platform/progress.js';
 
 /** Frames as a count and an on-demand loader: inputs are re-made for the second pass instead of holding hundreds of 600 kB tensors. */
 export interface FrameInputs {
@@ -34,6 +35,7 @@ export async function collectActivationStats(model: OnnxModel, inputName: string
   for (const t of tensors) addGraphOutput(probe.graph, t, TensorDataType.FLOAT);
   const session = await createToolSession(probe);
   const histograms = new Map(tensors.map((t) => [t, new ActivationHistogram()]));
+  const progress = startProgress('calibration', 2 * frames.count);
   try {
     for (const pass of ['range', 'histogram'] as const) {
       for (let i = 0; i < frames.count; i++) {
@@ -46,9 +48,11 @@ export async function collectActivationStats(model: OnnxModel, inputName: string
           if (pass === 'range') h.observeRange(v);
           else h.observeHistogram(v);
         }
+        progress.tick();
       }
     }
   } finally {
+    progress.done();
     await session.release();
   }
   return { histograms, frames: frames.count, ms: performance.now() - started };

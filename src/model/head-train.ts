@@ -14,6 +14,7 @@ import { cardPathFor, sha256Hex } from '../vision/model-card.js';
 import { loadModel } from '../vision/model-loader.js';
 import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
 import type { Logger } from '../platform/logger.js';
+import { startProgress } from '../platform/progress.js';
 
 /**
  * Penalty for standardised features and a mean loss. On simulated flights (train one seed, test
@@ -101,9 +102,12 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     cropPx: inputImageSize(source.input).widthPx,
     norm: { mean: source.input.mean, std: source.input.std },
   };
+  // The longest step (one backbone run per frame): a bar on a terminal, a log line every 50 frames elsewhere.
+  const progress = startProgress('train-head: features', frames.files.length);
   const extracted = await extractFeatures(model, head, source.input.name, frames.files, pre, (done, total) => {
-    if (done % 50 === 0 || done === total) log?.info({ done, total }, 'train-head: features');
-  });
+    progress.update(done);
+    if (!progress.visible && (done % 50 === 0 || done === total)) log?.info({ done, total }, 'train-head: features');
+  }).finally(() => progress.done());
   for (const s of extracted.skipped) log?.warn({ file: s.file, reason: s.reason }, 'train-head: frame skipped');
   const labels = Int32Array.from(extracted.rows, (r) => frames.labels[r] as number);
   const files = extracted.rows.map((r) => frames.files[r] as string);

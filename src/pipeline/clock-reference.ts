@@ -41,10 +41,17 @@ export class ClockReference {
 
   constructor(private readonly options: ClockReferenceOptions) {}
 
-  /** The synchronisation check made at start: logged once, a warning when the clock is not synchronised. */
-  setSync(sync: ClockSync, effect: string): void {
+  /**
+   * The synchronisation check made at start: logged once, a warning when the clock is not synchronised. `relevant`
+   * false (recorded input: a replay's frames carry their own times) logs it at debug only: it changes nothing there.
+   */
+  setSync(sync: ClockSync, effect: string, relevant = true): void {
     this.#sync = sync;
     const log = this.options.logger;
+    if (!relevant) {
+      log.debug({ clock: sync }, 'system clock check (recorded input: results keep the recorded times)');
+      return;
+    }
     if (sync.synchronized !== false) {
       log.info({ clock: sync }, sync.synchronized ? 'system clock synchronised' : 'system clock synchronisation unknown');
       return;

@@ -6,6 +6,7 @@ import { cropHalfTangent, offsetLatLon, rotationNedFromBody, type GroundPoint } 
 import type { Attitude } from '../geo/attitude.js';
 import { SeededRandom } from '../platform/seeded-random.js';
 import type { Logger } from '../platform/logger.js';
+import { startProgress } from '../platform/progress.js';
 import { FlightWriter } from '../flight/flight-writer.js';
 import type { FlightManifest } from '../flight/recording-format.js';
 import { createField, groundColour, zoneAt, type Field } from './simulator-field.js';
@@ -204,8 +205,14 @@ export async function simulateFlight(options: SimulateOptions): Promise<Simulate
   const mount = rotationNedFromBody({ rollDeg: 0, pitchDeg: -90, yawDeg: 0 });
   const pixels = Buffer.alloc(FRAME_WIDTH_PX * FRAME_HEIGHT_PX * 3);
   let frames = 0;
-  for (const leg of legs.filter((l) => l.survey)) {
-    const count = Math.max(1, Math.floor(leg.lengthM / alongM));
+  const surveyLegs = legs.filter((l) => l.survey);
+  const framesOnLeg = (leg: Leg) => Math.max(1, Math.floor(leg.lengthM / alongM));
+  const progress = startProgress(
+    'simulating frames',
+    surveyLegs.reduce((n, leg) => n + framesOnLeg(leg), 0),
+  );
+  for (const leg of surveyLegs) {
+    const count = framesOnLeg(leg);
     const first = (leg.lengthM - (count - 1) * alongM) / 2;
     for (let i = 0; i < count; i++) {
       const capturedAtMs = startMs + Math.round(((leg.startM + first + i * alongM) / speedMps) * 1000);
@@ -257,8 +264,10 @@ export async function simulateFlight(options: SimulateOptions): Promise<Simulate
         source: { simulator: truth },
       });
       frames++;
+      progress.tick();
     }
   }
+  progress.done();
   const manifest = await writer.close('source-ended');
   return { manifest, field, frames, durationS };
 }

@@ -124,4 +124,12 @@ describe('ClockReference', () => {
     expect(clock.stamp(frame(5_000)).clock).toEqual({ source: 'system', synchronised: false, systemMinusGpsMs: null });
     expect(clock.health()).toEqual({ reference: 'system', source: 'system', synchronised: false, systemMinusGpsMs: null, gpsTimeFrom: null });
   });
+
+  it('recorded input (replay, demo): the same unsynchronised clock is said at debug only, and results still carry it', () => {
+    const { logger, lines } = capturingLogger();
+    const clock = new ClockReference({ reference: 'system', warnOffsetMs: 1_000, logger });
+    clock.setSync({ synchronized: false, evidence: 'timedatectl: NTPSynchronized=no' }, 'and frames get the position of another moment', false);
+    expect(lines().map((l) => [l['level'], l['msg']])).toEqual([[20, 'system clock check (recorded input: results keep the recorded times)']]);
+    expect(clock.stamp(frame(5_000)).clock.synchronised).toBe(false);
+  });
 });
