@@ -166,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
     .option('--area <WxH>', 'surveyed area, metres east x north', '120x80')
     .option('--alt <m>', 'height above ground, metres', Number, 30)
     .option('--speed <m/s>', 'ground speed, metres per second', Number, 5)
+    .option('--exposure-us <us>', "the camera's shutter, microseconds, recorded per frame for the blur check (images are not smeared)", Number, 1000)
     .action(async (opts: SimulateCommandOptions) => {
       exitCode = await simulateCommand(opts);
     });

@@ -16,6 +16,8 @@ export interface Frame {
   path?: string;
   /** Set when `bytes` are raw pixels rather than an encoded image (a camera's yuv420 stream). */
   raw?: RawFrameFormat;
+  /** Exposure time, microseconds, when the source knows it (a camera's fixed shutter); recorded as source.exposureUs. */
+  exposureUs?: number;
   /** The flight session the frame belongs to, when the run is split by arming (FlightSessions); seq counts within it. */
   flightId?: string;
   /**

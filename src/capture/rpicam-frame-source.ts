@@ -274,6 +274,8 @@ export class RpicamFrameSource implements FrameSource {
         bytes: frame.bytes,
         name: `rpicam-${run.n}-${k}`,
         ...(this.raw ? { raw: this.raw } : {}),
+        // A fixed --shutter is every frame's exposure; with automatic exposure the frame's own is not read yet.
+        ...(this.options.config.shutterUs > 0 ? { exposureUs: this.options.config.shutterUs } : {}),
       });
     }
   }

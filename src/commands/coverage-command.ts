@@ -3,8 +3,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../config/config-error.js';
-import { readBoundary } from '../field/coverage-boundary.js';
 import { computeCoverage } from '../field/coverage-compute.js';
+import { BOUNDARY_FORMATS, readFieldBoundary } from '../field/field-boundary.js';
 import { coverageFrames, readCoverageInput } from '../field/coverage-input.js';
 import { coverageSummary, writeCoverageFiles } from '../field/coverage-output.js';
 import { CoverageSchema } from '../publish/coverage-schema.js';
@@ -28,7 +28,7 @@ export async function coverageCommand(input: string, opts: CoverageCommandOption
   if (!first) throw new ConfigError(`${input}: no results in it: nothing to measure coverage from`);
   const flights = new Set(read.results.map((r) => r.flightId));
   if (flights.size > 1) process.stderr.write(`fieldeye: ${flights.size} flights in ${input}; their footprints are measured together\n`);
-  const boundary = opts.boundary !== undefined ? await readBoundary(resolve(opts.boundary)) : null;
+  const boundary = opts.boundary !== undefined ? await readFieldBoundary(resolve(opts.boundary)) : null;
   const frames = await coverageFrames(read, opts.exposureUs);
   const result = computeCoverage(frames, {
     droneId: first.droneId,
@@ -55,11 +55,11 @@ export function addCoverageCommand(program: Command, done: (code: number) => voi
       "Before landing: how much of the field the results' footprints cover, the gaps (polygons, and extra survey lines over them), frames with no position or footprint, and blurred frames.",
     )
     .argument('<flight-or-results>', 'flight folder with a results.jsonl, or a results file (JSON lines)')
-    .option('--boundary <file>', 'field boundary: GeoJSON Polygon, MultiPolygon, Feature or FeatureCollection (default: the convex hull of the footprints)')
+    .option('--boundary <file>', `field boundary: ${BOUNDARY_FORMATS} (default: the convex hull of the footprints)`)
     .option('--json', 'print the coverage document (the retained coverage message) as JSON', false)
     .option('-o, --out <dir>', 'write coverage.geojson, gaps.geojson (Polygons) and lines.geojson (LineStrings) into this folder')
     .option('--flight <dir>', 'the recording a results file came from: frame sizes, exposure and ground speed for the blur check')
-    .option('--exposure-us <us>', 'exposure time of every frame without a recorded one (a fixed shutter), microseconds', Number)
+    .option('--exposure-us <us>', "every frame's exposure time, microseconds, instead of the recording's (a fixed shutter)", Number)
     .option('--min-gap-m2 <m2>', 'gaps smaller than this are slivers, not gaps', Number, 1)
     .action(async (input: string, opts: CoverageCommandOptions) => {
       done(await coverageCommand(input, opts));

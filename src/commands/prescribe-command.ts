@@ -8,7 +8,7 @@ import { ConfigError } from '../config/config-error.js';
 import { readResults } from '../flight/flight-reader.js';
 import { FLIGHT_FILES } from '../flight/recording-format.js';
 import { FieldeyeError } from '../platform/fieldeye-error.js';
-import { readFieldBoundary } from '../field/field-boundary.js';
+import { BOUNDARY_FORMATS, readFieldBoundary } from '../field/field-boundary.js';
 import { buildGrid, type GridResult } from '../field/prescription-grid.js';
 import { readStoredFlight } from '../field/stored-flight-results.js';
 import { createLogger } from '../platform/logger.js';
@@ -96,7 +96,7 @@ export async function prescribeCommand(input: string | undefined, opts: Prescrib
   await mkdir(out, { recursive: true });
   const features = cellFeatures(grid, rated.rates);
   await writeFile(join(out, 'prescription.zip'), await shapefileZip(features));
-  const iso = await writeTaskData(out, grid, rated.rates, lonLatBox(features), rules, `fieldeye ${rules.product}`);
+  const iso = await writeTaskData(out, grid, rated.rates, lonLatBox(features), rules, `fieldeye ${rules.product}`, boundary);
   await writeFile(join(out, 'prescription.png'), await renderPreview(grid, rated.rates, rules.unit));
   const summary = summarize(grid, rated, rules, {
     columns: iso.numCols,
@@ -122,7 +122,7 @@ export function addPrescribeCommand(program: Command, exit: (code: number) => vo
     .requiredOption('-o, --out <dir>', 'folder to write into (created if missing; files in it are replaced)')
     .option('--cell-m <m>', 'cell size, metres', Number, 5)
     .option('--heading <deg>', "the machine's driving direction, degrees from north (default: the flight's main track direction)", Number)
-    .option('--boundary <file>', 'field boundary: GeoJSON (Polygon, MultiPolygon, Feature, FeatureCollection) or KML Polygon; cells are clipped to it')
+    .option('--boundary <file>', `field boundary: ${BOUNDARY_FORMATS}; cells are clipped to it`)
     .option('--store <ground-config>', "read the flight from this ground config's store (GeoPackage or PostGIS) instead of a file")
     .option('--flight <id>', 'with --store: the flight')
     .option('--drone <id>', 'with --store: the drone, when several flew that flight id')

@@ -8,6 +8,7 @@ export interface SimulateCommandOptions {
   area: string;
   alt: number;
   speed: number;
+  exposureUs?: number;
 }
 
 /** "120x80" (metres east by north). */
@@ -22,7 +23,15 @@ export async function simulateCommand(opts: SimulateCommandOptions): Promise<num
   // Stdout is the report; logs go to stderr.
   const logger = createLogger({ level: (process.env['FIELDEYE_LOG_LEVEL'] ?? 'warn') as 'warn', destination: 2 });
   const started = performance.now();
-  const sim = await simulateFlight({ out: opts.out, seed: opts.seed, ...area, altAglM: opts.alt, speedMps: opts.speed, logger });
+  const sim = await simulateFlight({
+    out: opts.out,
+    seed: opts.seed,
+    ...area,
+    altAglM: opts.alt,
+    speedMps: opts.speed,
+    ...(opts.exposureUs !== undefined ? { exposureUs: opts.exposureUs } : {}),
+    logger,
+  });
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
     `simulated ${sim.frames} frames (${sim.durationS.toFixed(0)} s of flight, seed ${opts.seed}, ${area.widthM}x${area.heightM} m at ${opts.alt} m, ${opts.speed} m/s) ` +

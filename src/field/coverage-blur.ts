@@ -34,7 +34,7 @@ function derivedSpeeds(ordered: readonly CoverageFrame[], toMetres: ToMetres): A
 function note(missing: { exposure: number; speed: number; pixels: number }): string | null {
   const parts = [
     missing.exposure > 0
-      ? `${missing.exposure} without a known exposure time (not in the recording: give --exposure-us, or record with a fixed source.shutterUs)`
+      ? `${missing.exposure} without a known exposure time (the recording has no source.exposureUs for them: give --exposure-us, or --flight with the recording)`
       : '',
     missing.speed > 0 ? `${missing.speed} without a ground speed (no telemetry speed and no neighbouring positions)` : '',
     missing.pixels > 0 ? `${missing.pixels} without a known frame size (give the flight folder with --flight)` : '',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Pair } from 'polygon-clipping';
 import { readFlight, readResults, type RecordedFlight } from '../flight/flight-reader.js';
-import { FLIGHT_FILES, type FixRecord, type FrameRecord } from '../flight/recording-format.js';
+import { FLIGHT_FILES, frameExposureUs, type FixRecord, type FrameRecord } from '../flight/recording-format.js';
 import { FieldeyeError } from '../platform/fieldeye-error.js';
 import type { Result } from '../publish/result-schema.js';
 import type { CoverageFrame } from './coverage-frame.js';
@@ -14,10 +14,6 @@ import type { CoverageFrame } from './coverage-frame.js';
 const CROP_SHARE = 224 / 256;
 /** A telemetry speed further than this from the frame's time is not the speed at the frame. */
 const SPEED_WINDOW_MS = 1_000;
-
-/** Keys a recording's frame `source` may carry the exposure under (the recording format has no field for it yet). */
-const EXPOSURE_KEYS_US = ['exposureUs', 'exposureTimeUs', 'shutterUs'];
-const EXPOSURE_KEYS_S = ['exposureS', 'exposureTimeS', 'ExposureTime'];
 
 export interface CoverageInput {
   results: Result[];
@@ -42,19 +38,6 @@ export async function readCoverageInput(path: string, flightDir: string | undefi
     );
   }
   return { results: read.items, flight, problems: [...(flight?.problems ?? []), ...read.problems] };
-}
-
-/** The exposure a frame record carries in its free-form source, seconds; null when none. */
-export function recordedExposureS(source: Record<string, unknown>): number | null {
-  for (const key of EXPOSURE_KEYS_US) {
-    const v = source[key];
-    if (typeof v === 'number' && v > 0) return v / 1e6;
-  }
-  for (const key of EXPOSURE_KEYS_S) {
-    const v = source[key];
-    if (typeof v === 'number' && v > 0) return v;
-  }
-  return null;
 }
 
 /** The nearest telemetry ground speed within SPEED_WINDOW_MS, by binary search over the time-ordered fixes. */
@@ -98,8 +81,9 @@ export function resultFrame(r: Result): CoverageFrame {
 }
 
 /**
- * The frames of the check. `exposureUs` (the operator's fixed shutter) applies to every frame without a recorded
- * one; frame sizes are read (image headers) only when some exposure is known, since only the blur check needs them.
+ * The frames of the check. Each takes the exposure its recording says (frames.jsonl `source.exposureUs`);
+ * `exposureUs`, the operator's --exposure-us, overrides it for every frame. Frame sizes are read (image headers) only
+ * when some exposure is known, since only the blur check needs them.
  */
 export async function coverageFrames(input: CoverageInput, exposureUs: number | undefined): Promise<CoverageFrame[]> {
   const flight = input.flight;
@@ -109,7 +93,8 @@ export async function coverageFrames(input: CoverageInput, exposureUs: number | 
   for (const r of input.results) {
     const frame = resultFrame(r);
     const record = records.get(r.frame.name);
-    frame.exposureS = (record ? recordedExposureS(record.source) : null) ?? (exposureUs !== undefined ? exposureUs / 1e6 : null);
+    const us = exposureUs ?? (record ? frameExposureUs(record.source) : null);
+    frame.exposureS = us !== null ? us / 1e6 : null;
     frame.speedMps = fixes.length > 0 ? speedAt(fixes, frame.capturedAtMs) : null;
     if (frame.exposureS !== null && flight && record) frame.footprintPx = await framePixels(flight, record);
     frames.push(frame);

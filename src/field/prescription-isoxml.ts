@@ -1,13 +1,24 @@
 // The prescription as an ISO 11783-10 task (TASKDATA/TASKDATA.XML + the grid's binary file), written by the isoxml
-// package: a type 2 grid whose cells carry the rate, with its treatment zones (out of field 0, position lost = unseen).
+// package: a type 2 grid whose cells carry the rate, with its treatment zones (out of field 0, position lost = unseen),
+// and, when a boundary was given, the field (PFD) with that boundary as its type 1 polygon, so the terminal shows it.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ISOXMLManager, TAGS, TaskTaskStatusEnum, type ExtendedTask, type GridParameters, type ProcessDataVariable } from 'isoxml';
+import {
+  ISOXMLManager,
+  TAGS,
+  TaskTaskStatusEnum,
+  type ExtendedPartfield,
+  type ExtendedTask,
+  type GridParameters,
+  type ISOXMLReference,
+  type ProcessDataVariable,
+} from 'isoxml';
 // The library's own XML writer (what saveISOXML uses), to write the folder terminals read instead of a zip.
 import { js2xml } from 'isoxml/dist/xmlManager.js';
 import { toGrid } from '../geo/grid-frame.js';
 import { metresPerDegree } from '../geo/local-metres.js';
 import { toUtm } from '../ground/class-map-utm.js';
+import type { FieldBoundary } from './coverage-frame.js';
 import { cellIndex, cellIndexAt, type PrescriptionGrid } from './prescription-grid.js';
 import { RATE_UNITS, type PrescriptionRules } from './prescription-rules.js';
 
@@ -50,8 +61,18 @@ export function sampleIsoxmlGrid(
   return { minX, minY, numCols, numRows, cellWidth, cellHeight, values };
 }
 
+/** The field as a partfield whose boundary polygon (type 1, exterior and interior rings) is the given one; its reference. */
+function addPartfield(manager: ISOXMLManager, boundary: FieldBoundary): ISOXMLReference {
+  const partfield = manager.createEntityFromAttributes<ExtendedPartfield>(TAGS.Partfield, { PartfieldDesignator: boundary.name, PartfieldArea: 0 });
+  // The library writes the rings as PLN type 1 with LSG/PNT children and sets the area (m², geodesic) from them.
+  partfield.boundaryFromGeoJSON({ type: 'MultiPolygon', coordinates: boundary.polygons }, manager);
+  const ref = manager.registerEntity(partfield);
+  manager.rootElement.attributes.Partfield = [partfield];
+  return ref;
+}
+
 /** Builds the task in a manager whose grid generators hand over `sampled` (the library then writes the .bin). */
-function buildTask(sampled: GridParameters & { values: Int32Array }, rules: PrescriptionRules, name: string): ISOXMLManager {
+function buildTask(sampled: GridParameters & { values: Int32Array }, rules: PrescriptionRules, name: string, boundary: FieldBoundary | null): ISOXMLManager {
   const { ddi, toIsoxml } = RATE_UNITS[rules.unit];
   const manager = new ISOXMLManager({
     fmisTitle: 'fieldeye',
@@ -66,7 +87,11 @@ function buildTask(sampled: GridParameters & { values: Int32Array }, rules: Pres
     ProcessDataValue: 0,
     ProductIdRef: productRef,
   });
-  const task = manager.createEntityFromAttributes<ExtendedTask>(TAGS.Task, { TaskDesignator: name, TaskStatus: TaskTaskStatusEnum.Planned });
+  const task = manager.createEntityFromAttributes<ExtendedTask>(TAGS.Task, {
+    TaskDesignator: name,
+    TaskStatus: TaskTaskStatusEnum.Planned,
+    ...(boundary ? { PartfieldIdRef: addPartfield(manager, boundary) } : {}),
+  });
   // The geometry argument is only handed to the generators above, which already hold the sampled grid.
   task.addGridFromGeoJSON({ type: 'FeatureCollection', features: [] }, [pdv], ['RATE'], undefined, [Math.round(rules.unseen * toIsoxml)], [0]);
   manager.registerEntity(task);
@@ -82,10 +107,11 @@ export async function writeTaskData(
   bbox: [number, number, number, number],
   rules: PrescriptionRules,
   name: string,
+  boundary: FieldBoundary | null = null,
 ): Promise<IsoxmlGridInfo & { files: string[] }> {
   const { ddi, toIsoxml } = RATE_UNITS[rules.unit];
   const sampled = sampleIsoxmlGrid(grid, rates, bbox, toIsoxml);
-  const manager = buildTask(sampled, rules, name);
+  const manager = buildTask(sampled, rules, name, boundary);
   // What saveISOXML does, minus the zip: toXML() queues the grid's binary file in filesToSave.
   manager.filesToSave = {};
   const xml = js2xml({ ISO11783_TaskData: manager.rootElement.toXML() });

@@ -82,7 +82,11 @@ export class FlightRecorder {
             timeSource: frame.timeSource,
             name: frame.name,
             bytes: frame.bytes,
-            source: { liveSeq: frame.seq, ...(frame.flightId !== undefined ? { flightId: frame.flightId } : {}) },
+            source: {
+              liveSeq: frame.seq,
+              ...(frame.flightId !== undefined ? { flightId: frame.flightId } : {}),
+              ...(frame.exposureUs !== undefined ? { exposureUs: frame.exposureUs } : {}),
+            },
             ...(frame.raw ? { raw: frame.raw } : {}),
           });
           if (record) this.#recorded.add(key(frame.flightId ?? currentId, frame.seq));

@@ -70,7 +70,7 @@ export async function importImages(options: ImportImagesOptions): Promise<Flight
       timeSource: p.timeSource,
       name: p.name,
       bytes: await readFile(p.path),
-      source: { photo: p.name, camera: meta.camera, altAglTag: meta.altAglTag, geotag },
+      source: { photo: p.name, camera: meta.camera, altAglTag: meta.altAglTag, geotag, ...(meta.exposureUs !== null ? { exposureUs: meta.exposureUs } : {}) },
     });
     writer.writeTelemetry({
       kind: 'fix',

@@ -17,6 +17,8 @@ export interface PhotoMetadata {
   /** senseFly's own UTC time tag: its cameras' DateTimeOriginal is the camera's unsynchronised local clock. */
   utcTimeMs: number | null;
   camera: string | null;
+  /** EXIF ExposureTime in microseconds; null when the photo does not say. */
+  exposureUs: number | null;
 }
 
 type Block = Record<string, unknown> | undefined;
@@ -39,10 +41,8 @@ export async function readPhotoMetadata(image: Buffer | string): Promise<PhotoMe
     // Per-namespace output: DJI, senseFly and Parrot reuse names (Yaw, Height) with different meanings.
     // Whole file for a path (XMP may sit after the EXIF segment), read by us: exifr leaks the descriptor when it throws.
     const bytes = typeof image === 'string' ? await readFile(image) : image;
-    tags = ((await exifr.parse(bytes, { gps: true, xmp: true, ifd0: { pick: ['Make', 'Model'] }, exif: false, mergeOutput: false })) ?? {}) as Record<
-      string,
-      Block
-    >;
+    tags = ((await exifr.parse(bytes, { gps: true, xmp: true, ifd0: { pick: ['Make', 'Model'] }, exif: { pick: ['ExposureTime'] }, mergeOutput: false })) ??
+      {}) as Record<string, Block>;
   } catch {
     tags = {};
   }
@@ -58,6 +58,8 @@ export async function readPhotoMetadata(image: Buffer | string): Promise<PhotoMe
   const rel = num(dji?.['RelativeAltitude']);
   const height = num(sensefly?.['Height']);
   const utc = typeof sensefly?.['UTCTime'] === 'string' ? Date.parse(`${sensefly['UTCTime']}Z`) : NaN;
+  // EXIF ExposureTime is a rational in seconds (1/1000 -> 0.001); the recording keeps microseconds.
+  const exposure = num(tags['exif']?.['ExposureTime']);
   const make = tags['ifd0']?.['Make'];
   const model = tags['ifd0']?.['Model'];
   return {
@@ -70,5 +72,6 @@ export async function readPhotoMetadata(image: Buffer | string): Promise<PhotoMe
     gimbal: angles(dji, 'GimbalRollDegree', 'GimbalPitchDegree', 'GimbalYawDegree'),
     utcTimeMs: Number.isFinite(utc) ? utc : null,
     camera: [make, model].filter((s) => typeof s === 'string').join(' ') || null,
+    exposureUs: exposure !== null && exposure > 0 ? Math.round(exposure * 1e7) / 10 : null,
   };
 }

@@ -115,6 +115,19 @@ export const FrameGeotagSchema = z
   })
   .nullable();
 
+/**
+ * The frame's exposure time in microseconds, kept in its frames.jsonl record as `source.exposureUs` when the source
+ * knows it (an imported photo's EXIF ExposureTime, the simulator's shutter, a live camera's fixed shutter). Inside the
+ * free-form `source`, like the geotag, so version 1 readers without it still read the file; the blur check uses it.
+ */
+export const FrameExposureUsSchema = z.number().finite().positive();
+
+/** A frame record's exposure, microseconds; null when the recording does not say (or says something unusable). */
+export function frameExposureUs(source: Record<string, unknown>): number | null {
+  const parsed = FrameExposureUsSchema.safeParse(source['exposureUs']);
+  return parsed.success ? parsed.data : null;
+}
+
 const sampleBase = {
   timeMs: epochMs,
   /** Which telemetry source produced the sample: nmea, gpsd, mavlink, exif, xmp, srt, simulator... */

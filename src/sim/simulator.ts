@@ -32,6 +32,8 @@ const GPS_VERTICAL_SIGMA_M = 0.15;
 const GPS_CORRELATION_S = 10;
 const SIDELAP = 0.3;
 const FORWARD_OVERLAP = 0.4;
+/** The simulated camera's shutter when none is given: 1/1000 s, a daylight survey setting. */
+export const SIMULATED_EXPOSURE_US = 1000;
 
 export interface SimulateOptions {
   out: string;
@@ -40,6 +42,8 @@ export interface SimulateOptions {
   heightM: number;
   altAglM: number;
   speedMps: number;
+  /** The simulated camera's shutter, microseconds, recorded per frame as source.exposureUs (the images are not smeared by it). */
+  exposureUs?: number;
   startMs?: number;
   droneId?: string;
   flightId?: string;
@@ -129,6 +133,8 @@ export interface SimulatedFlight {
 // eslint-disable-next-line max-lines-per-function -- one survey simulation loop (path, frames, telemetry, truth) kept together for byte-identical output
 export async function simulateFlight(options: SimulateOptions): Promise<SimulatedFlight> {
   const { seed, altAglM, speedMps } = options;
+  const exposureUs = options.exposureUs ?? SIMULATED_EXPOSURE_US;
+  if (!(exposureUs >= 1 && exposureUs <= 1_000_000)) throw new Error(`--exposure-us: expected microseconds between 1 and 1000000, received ${exposureUs}`);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`--seed: expected an integer between 0 and 4294967295, received ${seed}`);
   if (!(altAglM >= 5 && altAglM <= 500)) throw new Error(`--alt: expected metres above ground between 5 and 500, received ${altAglM}`);
   if (!(speedMps >= 0.5 && speedMps <= 30)) throw new Error(`--speed: expected metres per second between 0.5 and 30, received ${speedMps}`);
@@ -261,7 +267,7 @@ export async function simulateFlight(options: SimulateOptions): Promise<Simulate
         timeSource: 'sensor',
         name: `sim-${String(frames).padStart(4, '0')}.jpg`,
         bytes: jpeg,
-        source: { simulator: truth },
+        source: { simulator: truth, exposureUs },
       });
       frames++;
       progress.tick();

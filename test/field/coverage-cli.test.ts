@@ -1,8 +1,11 @@
 // `fieldeye coverage` end to end: a simulated flight replayed with the seeded model, measured against the simulated
-// field; a gap appears where results are taken out; GDAL reads the map files; the retained message reaches Mosquitto.
+// field (its boundary as GeoJSON, KML or a shapefile); blur from the recorded exposure; a gap appears where results are
+// taken out; GDAL reads the map files; the retained message reaches Mosquitto.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offsetLatLon } from '../../src/geo/footprint.js';
 import { CoverageSchema, type Coverage } from '../../src/publish/coverage-schema.js';
@@ -13,6 +16,7 @@ import { startMosquitto, type MosquittoBroker } from '../support/mosquitto.js';
 import { collectMessages } from '../support/mqtt-collector.js';
 import { runCli } from '../support/run-cli.js';
 
+const gdal = promisify(execFile);
 let work: string;
 let flight: string;
 let results: string;
@@ -77,16 +81,51 @@ describe('fieldeye coverage', () => {
     expect(Math.abs(c.lines.headingDeg! - 90)).toBeLessThan(3);
     expect(c.lines.spacingM).toBeGreaterThan(12);
     expect(c.lines.lines.length).toBeGreaterThanOrEqual(2);
-    // Nothing records the exposure: blur is reported as not checkable, and why.
-    expect(c.blur).toMatchObject({ checked: 0, notCheckable: 24 });
-    expect(c.blur.note).toMatch(/without a known exposure time/);
+    // The simulator records its 1/1000 s shutter per frame (source.exposureUs): 5 mm of motion, far under the GSD.
+    expect(c.blur).toMatchObject({ checked: 24, notCheckable: 0, blurred: { count: 0 }, note: null });
+    // A results file alone does not say the exposure: blur is reported as not checkable, and why.
+    const alone = await coverage([results, '--boundary', boundary]);
+    expect(alone.blur).toMatchObject({ checked: 0, notCheckable: 24 });
+    expect(alone.blur.note).toMatch(/without a known exposure time/);
     // Without a boundary: the hull of the footprints, measured 83.5 %.
     const hull = await coverage([results]);
     expect(hull.boundary.kind).toBe('convex-hull');
     expect(hull.coveredShare).toBeGreaterThan(0.8);
-    // A fixed shutter given by the operator: every frame is checked (1/2000 s at 5 m/s is 2.5 mm, far under the GSD).
+    // A fixed shutter given by the operator, instead of the recorded one: every frame is checked (1/2000 s at 5 m/s is 2.5 mm).
     const fixed = await coverage([results, '--flight', flight, '--exposure-us', '500']);
     expect(fixed.blur).toMatchObject({ checked: 24, notCheckable: 0, blurred: { count: 0 } });
+  });
+
+  it("counts blurred frames from the recording's exposure, without --exposure-us; the flag overrides it", async () => {
+    // The same flight with a 1/25 s shutter: 5 m/s x 40 ms = 20 cm of motion, about five times the 4 cm GSD.
+    const slow = join(work, 'slow');
+    const sim = await runCli(['simulate', '--out', slow, '--seed', '3', '--area', '80x50', '--alt', '20', '--speed', '5', '--exposure-us', '40000']);
+    expect(sim.code, sim.stderr).toBe(0);
+    const frames = readFileSync(join(slow, 'frames.jsonl'), 'utf8').trim().split('\n');
+    expect(frames.map((l) => (JSON.parse(l) as { source: { exposureUs: number } }).source.exposureUs)).toEqual(frames.map(() => 40000));
+    // The frames are the same images as the first flight's (the shutter only goes into the record): reuse its results.
+    const recorded = await coverage([results, '--flight', slow]);
+    expect(recorded.blur).toMatchObject({ checked: 24, notCheckable: 0, blurred: { count: 24 } });
+    expect(recorded.blur.blurred.seqs).toEqual([...Array(24).keys()]);
+    const overridden = await coverage([results, '--flight', slow, '--exposure-us', '500']);
+    expect(overridden.blur).toMatchObject({ checked: 24, blurred: { count: 0 } });
+  });
+
+  it('takes the same field as KML and as a zipped shapefile (both written by GDAL) and measures the same coverage', async () => {
+    const kml = join(work, 'field.kml');
+    const shp = join(work, 'field.shp.zip');
+    await gdal('ogr2ogr', ['-f', 'KML', kml, boundary]);
+    await gdal('ogr2ogr', ['-f', 'ESRI Shapefile', '-t_srs', 'EPSG:32631', shp, boundary]);
+    const fromGeojson = await coverage([results, '--boundary', boundary]);
+    for (const [file, name] of [
+      [kml, 'field.kml'],
+      [shp, 'field.shp.zip'],
+    ] as const) {
+      const c = await coverage([results, '--boundary', file]);
+      expect(c.boundary).toMatchObject({ kind: 'file', name });
+      expect(c.boundary.areaM2).toBeCloseTo(fromGeojson.boundary.areaM2, 0);
+      expect(c.coveredShare).toBeCloseTo(fromGeojson.coveredShare!, 4);
+    }
   });
 
   it('shows a gap where results were taken out of the file', async () => {

@@ -1,10 +1,13 @@
 // `fieldeye prescribe` end to end: a simulated flight replayed through the demo model, then prescribed; GDAL reads
 // the shapefile, the isoxml library reads the task back cell by cell, the rate map agrees with the simulator's truth,
-// rule mistakes name their key, and a boundary (GeoJSON or KML) clips the cells.
+// rule mistakes name their key, and a boundary (GeoJSON, KML or a shapefile) clips the cells and goes into the task.
 import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PolygonPolygonTypeEnum, LineStringLineStringTypeEnum } from 'isoxml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toUtm, utmZoneOf } from '../../src/ground/class-map-utm.js';
 import { metresPerDegree } from '../../src/geo/local-metres.js';
@@ -226,5 +229,43 @@ describe('fieldeye prescribe', () => {
     const [p0, p1] = full.geometry.coordinates[0]!;
     const bearing = (Math.atan2((p1![0] - p0![0]) * m.eastM, (p1![1] - p0![1]) * m.northM) * 180) / Math.PI;
     expect(Math.min(...[30, 120, 210, 300, -60, -150].map((b) => Math.abs(bearing - b)))).toBeLessThan(0.1);
+  });
+
+  it("takes the boundary from a UTM shapefile GDAL wrote and puts it in the ISOXML task as the field's type 1 polygon", async () => {
+    const m = metresPerDegree(SIMULATED_ORIGIN.latDeg);
+    const at = (e: number, n: number): [number, number] => [SIMULATED_ORIGIN.lonDeg + e / m.eastM, SIMULATED_ORIGIN.latDeg + n / m.northM];
+    const ring = [at(20, 15), at(130, 15), at(130, 85), at(20, 85), at(20, 15)];
+    const geojson = join(work, 'pfd.geojson');
+    await writeFile(geojson, JSON.stringify({ type: 'Feature', properties: {}, geometry: { type: 'Polygon', coordinates: [ring] } }));
+    // In metres (UTM 31N) with its .prj, zipped by GDAL: the reader reprojects it back to longitude/latitude.
+    const shpZip = join(work, 'pfd.shp.zip');
+    await promisify(execFile)('ogr2ogr', ['-f', 'ESRI Shapefile', '-t_srs', 'EPSG:32631', shpZip, geojson]);
+    const rules = `${RULES}bufferCells: 0\nminZoneCells: 1\n`;
+    const fromShp = await prescribe('pfd-shp', rules, ['--boundary', shpZip, '--heading', '0']);
+    const fromGeojson = await prescribe('pfd-geojson', rules, ['--boundary', geojson, '--heading', '0']);
+    expect(fromShp.summary.cells).toBe(fromGeojson.summary.cells);
+    expect(fromShp.summary.fieldHa).toBeCloseTo(fromGeojson.summary.fieldHa, 4);
+    const iso = await readTaskData(fromShp.out);
+    expect(iso.warnings).toEqual([]);
+    expect(iso.partfields).toHaveLength(1);
+    const pfd = iso.partfields[0]!;
+    expect(iso.task.attributes.PartfieldIdRef?.xmlId).toBe(iso.task.isoxmlManager.getReferenceByEntity(pfd).xmlId);
+    // 110 x 70 m, as the library measures it.
+    expect(pfd.attributes.PartfieldArea).toBeGreaterThan(7700 * 0.99);
+    expect(pfd.attributes.PartfieldArea).toBeLessThan(7700 * 1.01);
+    const [pln] = pfd.attributes.PolygonnonTreatmentZoneonly ?? [];
+    expect(pln?.attributes.PolygonType).toBe(PolygonPolygonTypeEnum.PartfieldBoundary);
+    const [lsg] = pln!.attributes.LineString ?? [];
+    expect(lsg?.attributes.LineStringType).toBe(LineStringLineStringTypeEnum.PolygonExterior);
+    const points = (lsg!.attributes.Point ?? []).map((p) => [p.attributes.PointEast, p.attributes.PointNorth] as [number, number]);
+    expect(points).toHaveLength(5);
+    // Every corner of the field, to a centimetre (the shapefile's UTM round trip; ISOXML keeps 9 decimals).
+    for (const corner of ring) {
+      const nearest = Math.min(...points.map(([lon, lat]) => Math.hypot((lon - corner[0]) * m.eastM, (lat - corner[1]) * m.northM)));
+      expect(nearest).toBeLessThan(0.01);
+    }
+    // Without a boundary there is no field in the task.
+    expect((await readTaskData(fromGeojson.out)).partfields).toHaveLength(1);
+    expect((await readTaskData((await prescribe('pfd-none', rules, ['--heading', '0'])).out)).partfields).toHaveLength(0);
   });
 });

@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ISOXMLManager, type ExtendedGrid, type ExtendedTask } from 'isoxml';
+import { ISOXMLManager, type ExtendedGrid, type ExtendedPartfield, type ExtendedTask } from 'isoxml';
 import { northEastM } from '../../src/geo/local-metres.js';
 import { ensureDemoModel } from '../../src/sim/demo-model.js';
 import { SIMULATED_ORIGIN } from '../../src/sim/simulator.js';
@@ -72,7 +72,9 @@ export async function unzipInto(zip: string, dir: string): Promise<void> {
 }
 
 /** The TASKDATA folder as written, zipped by the zip tool and parsed by the isoxml library (grid file included). */
-export async function readTaskData(outDir: string): Promise<{ task: ExtendedTask; grid: ExtendedGrid; values: Int32Array; warnings: string[] }> {
+export async function readTaskData(
+  outDir: string,
+): Promise<{ task: ExtendedTask; grid: ExtendedGrid; values: Int32Array; partfields: ExtendedPartfield[]; warnings: string[] }> {
   const tmp = await mkdtemp(join(tmpdir(), 'fieldeye-taskdata-'));
   try {
     const zip = join(tmp, 'taskdata.zip');
@@ -83,7 +85,8 @@ export async function readTaskData(outDir: string): Promise<{ task: ExtendedTask
     const grid = (task.attributes.Grid ?? [])[0] as ExtendedGrid;
     const bytes = grid.binaryData;
     const values = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-    return { task, grid, values, warnings: manager.getWarnings() };
+    const partfields = (manager.rootElement.attributes.Partfield ?? []) as ExtendedPartfield[];
+    return { task, grid, values, partfields, warnings: manager.getWarnings() };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }

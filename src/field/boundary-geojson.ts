@@ -1,7 +1,5 @@
-// Reads a field boundary from GeoJSON (a Polygon, MultiPolygon, Feature or FeatureCollection of them) into
-// MultiPolygon coordinates; anything else is an input error naming what was found.
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+// A field boundary from GeoJSON (a Polygon, MultiPolygon, Feature or FeatureCollection of them) as MultiPolygon
+// coordinates; anything else is an input error naming what was found. The shapefile reader hands its GeoJSON here too.
 import type { MultiPolygon, Polygon } from 'polygon-clipping';
 import { FieldeyeError } from '../platform/fieldeye-error.js';
 import type { FieldBoundary } from './coverage-frame.js';
@@ -46,14 +44,8 @@ function polygonsOf(value: unknown, where: string): MultiPolygon {
   }
 }
 
-/** Parses GeoJSON text; `name` is how the boundary is named in the report (the file name). */
-export function parseBoundary(text: string, name: string): FieldBoundary {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new FieldeyeError('input', `--boundary ${name}: not GeoJSON (${(error as Error).message}); KML and shapefiles are not read yet`, { cause: error });
-  }
+/** The boundary in a parsed GeoJSON object; `name` is how the boundary is named in the report (the file name). */
+export function geojsonBoundary(json: unknown, name: string): FieldBoundary {
   let polygons: MultiPolygon;
   try {
     polygons = polygonsOf(json, `--boundary ${name}`);
@@ -64,12 +56,19 @@ export function parseBoundary(text: string, name: string): FieldBoundary {
   return { name, polygons };
 }
 
-export async function readBoundary(path: string): Promise<FieldBoundary> {
-  let text: string;
+/** Parses GeoJSON text (a .geojson or .json file). */
+export function parseGeojsonBoundary(text: string, name: string): FieldBoundary {
+  let json: unknown;
   try {
-    text = await readFile(path, 'utf8');
+    json = JSON.parse(text);
   } catch (error) {
-    throw new FieldeyeError('input', `--boundary ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+    throw new FieldeyeError(
+      'input',
+      `--boundary ${name}: not GeoJSON (${(error as Error).message}); a boundary is GeoJSON, KML (.kml) or a shapefile (.shp, .zip)`,
+      {
+        cause: error,
+      },
+    );
   }
-  return parseBoundary(text, basename(path));
+  return geojsonBoundary(json, name);
 }
