@@ -186,7 +186,10 @@ async function main(argv: string[]): Promise<number> {
       'serve a non-loopback --host with no access token: anyone who can reach it sees the flight (without it the dashboard refuses)',
       false,
     )
-    .option('--tiles <template|folder>', 'map tiles: an http(s) URL template with {z}/{x}/{y} or a folder of <z>/<x>/<y>.png; default none (offline grid)')
+    .option(
+      '--tiles <template|folder|file>',
+      'map tiles: an http(s) URL template with {z}/{x}/{y}, a folder of <z>/<x>/<y>.png, or a raster .mbtiles or .pmtiles file; default none (offline grid)',
+    )
     .option(
       '--store <ground-config>',
       "list and reopen past flights from this ground config's store (GeoPackage or PostGIS, read-only); default dashboard.store",
@@ -259,6 +262,7 @@ async function main(argv: string[]): Promise<number> {
         .default(DEFAULT_ACTIVATIONS),
     )
     .addOption(new Option('--preprocess <mode>', 'preprocessing of calibration frames, as in the pipeline').choices(['fast', 'exact']).default('fast'))
+    .addOption(new Option('--winograd <m>', '3x3 stride-1 convs as int8 Winograd F(m,3) around MatMulInteger (default: direct convs)').choices(['2', '4']))
     .option('--json', 'print one JSON document instead of the report', false)
     .action(async (opts: QuantizeCommandOptions) => {
       exitCode = await quantizeCommand(opts, cliLogger());

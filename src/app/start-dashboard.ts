@@ -24,7 +24,7 @@ import { MqttSubscriber } from '../dashboard/mqtt-subscriber.js';
 import { SseHub } from '../dashboard/sse-hub.js';
 import { loadStaticAssets } from '../dashboard/static-assets.js';
 import { fieldOverlayView, type FieldOverlay } from '../dashboard/map-layer-routes.js';
-import { parseTileSource, tilesView } from '../dashboard/tile-source.js';
+import { closeTileSource, openTileSource, tilesView } from '../dashboard/tile-source.js';
 import { topicLayout, type TopicLayout } from '../publish/topic-layout.js';
 import { UploadClassifier } from '../dashboard/upload-classifier.js';
 
@@ -174,7 +174,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const cleanups = new CleanupStack();
   try {
     const layout = topicLayout(config.sinks.mqtt.topicPrefix, config.droneId);
-    const tiles = parseTileSource(settings.tiles, 'dashboard.tiles (--tiles)');
+    const tiles = await openTileSource(settings.tiles, 'dashboard.tiles (--tiles)');
+    cleanups.push(() => closeTileSource(tiles));
     const assets = loadStaticAssets();
     let uploads = await openTryPhoto(options.modelPath, config, cleanups, logger);
     if (options.runGround === true) await startGroundWriter(options.store ?? null, cleanups, logger);

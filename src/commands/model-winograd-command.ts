@@ -2,7 +2,7 @@
 import { Command } from 'commander';
 import type { Logger } from '../platform/logger.js';
 import { winogradFile } from '../model/winograd-file.js';
-import type { InputTransformMode, WinogradLayout } from '../model/winograd-graph.js';
+import type { InputTransformMode, WinogradLayout, WinogradProduct3x3 } from '../model/winograd-graph.js';
 
 export interface ModelWinogradCommandOptions {
   model: string;
@@ -10,6 +10,7 @@ export interface ModelWinogradCommandOptions {
   tile?: string;
   layout?: string;
   inputTransform?: string;
+  product?: string;
 }
 
 function oneOf<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T | undefined {
@@ -22,17 +23,23 @@ export async function modelWinogradCommand(opts: ModelWinogradCommandOptions, lo
   const tile = oneOf('--tile', opts.tile, ['2', '4'] as const);
   const layout = oneOf<WinogradLayout>('--layout', opts.layout, ['nchw', 'nhwc']);
   const inputTransform = oneOf<InputTransformMode>('--input-transform', opts.inputTransform, ['adds', 'matmul']);
+  const product = oneOf<WinogradProduct3x3>('--product', opts.product, ['batched', 'split']);
   const r = await winogradFile(
     {
       modelPath: opts.model,
       outPath: opts.out,
-      winograd: { ...(tile && { tile: tile === '2' ? 2 : 4 }), ...(layout && { layout }), ...(inputTransform && { inputTransform }) },
+      winograd: {
+        ...(tile && { tile: tile === '2' ? 2 : 4 }),
+        ...(layout && { layout }),
+        ...(inputTransform && { inputTransform }),
+        ...(product && { product }),
+      },
     },
     logger,
   );
-  const { tile: m, layout: l, inputTransform: it } = r.options;
+  const { tile: m, layout: l, inputTransform: it, product: p } = r.options;
   process.stdout.write(
-    `wrote ${r.outPath} and ${r.cardPath} (sha256 ${r.card.sha256}): ${r.report.rewritten.length} conv(s) as Winograd F(${m},3), ${l} transforms, input transform by ${it}; ` +
+    `wrote ${r.outPath} and ${r.cardPath} (sha256 ${r.card.sha256}): ${r.report.rewritten.length} conv(s) as Winograd F(${m},3), ${l} transforms, input transform by ${it}${l === 'nhwc' ? `, ${p ?? 'batched'} product` : ''}; ` +
       `${r.report.skipped.length} left direct; ${r.report.foldedBatchNorms} BatchNormalization(s) folded\n`,
   );
   return 0;
@@ -49,5 +56,9 @@ export function modelWinogradSubcommand(action: (opts: ModelWinogradCommandOptio
     .option('--tile <m>', 'output tile: 4 = F(4,3), 2 = F(2,3) (default 4)')
     .option('--layout <nhwc|nchw>', 'layout of the tile transforms (default nhwc)')
     .option('--input-transform <matmul|adds>', 'input transform as a small MatMul, or Add/Sub (F(2,3) only) (default matmul)')
+    .option(
+      '--product <batched|split>',
+      'NHWC product: one batched MatMul, or one MatMul per transformed position with a pre-packed 2-D weight (default split)',
+    )
     .action(action);
 }

@@ -19,6 +19,8 @@ export interface QuantizeCommandOptions {
   lastFc: LayerPrecision;
   activations: ActivationType;
   preprocess: PreprocessMode;
+  /** '2' or '4': int8 Winograd F(m,3) for the 3x3 stride-1 convs. */
+  winograd?: string;
   json: boolean;
 }
 
@@ -35,6 +37,7 @@ export async function quantizeCommand(opts: QuantizeCommandOptions, logger: Logg
     lastFc: opts.lastFc,
     activations: opts.activations,
     preprocess: opts.preprocess,
+    ...(opts.winograd !== undefined ? { winograd: opts.winograd === '2' ? 2 : 4 } : {}),
     logger,
   });
   if (opts.json) {

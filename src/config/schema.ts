@@ -361,9 +361,10 @@ export const DashboardConfigSchema = z.strictObject({
   port: intBetween(0, 65535).default(8080),
   /**
    * Map background: "" = none (plain background, grid and scale: works with no internet); an http(s) tile URL template
-   * with {z}, {x}, {y} (and optional {s}); or a folder of <z>/<x>/<y>.png (.jpg, .webp) tiles, relative to the config file.
+   * with {z}, {x}, {y} (and optional {s}); or a folder of <z>/<x>/<y>.png (.jpg, .webp) tiles or a raster .mbtiles or .pmtiles
+   * file, relative to the config file.
    */
-  tiles: z.string({ error: 'a tile URL template or a folder path' }).default(''),
+  tiles: z.string({ error: 'a tile URL template, a folder path or an .mbtiles or .pmtiles file' }).default(''),
   /** Environment variable holding the access token; set and not empty = every request needs it. */
   tokenEnv: z.string({ error: 'an environment variable name' }).default('FIELDEYE_DASHBOARD_TOKEN'),
   /**

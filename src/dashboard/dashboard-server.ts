@@ -1,6 +1,5 @@
 // The dashboard's HTTP side (node:http): the page and its files under a strict Content-Security-Policy, the
 // event stream, thumbnails, local map tiles, past flights from the ground store, and the size-limited photo upload.
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../platform/logger.js';
 import type { AccessGuard } from './access-guard.js';
@@ -10,7 +9,8 @@ import { handleMapLayerRoute, type MapLayerRoutes } from './map-layer-routes.js'
 import type { Snapshot } from './dashboard-types.js';
 import type { SseHub } from './sse-hub.js';
 import type { StaticAsset } from './static-assets.js';
-import { TILE_CONTENT_TYPES, tileFile, type TileSource } from './tile-source.js';
+import type { TileSource } from './tile-source.js';
+import { handleTileRoute } from './tile-routes.js';
 import { UploadRejected, type UploadClassifier } from './upload-classifier.js';
 
 export interface DashboardServerDeps {
@@ -95,7 +95,6 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
-// eslint-disable-next-line max-lines-per-function -- the request router: one branch per route, read top to bottom
 export function createDashboardServer(deps: DashboardServerDeps): Server {
   const csp = contentSecurityPolicy(deps.tiles);
   const headers = securityHeaders(csp);
@@ -151,17 +150,7 @@ export function createDashboardServer(deps: DashboardServerDeps): Server {
       res.end(jpeg);
       return;
     }
-    const tile = tileFile(deps.tiles, path);
-    if (tile !== null && deps.tiles.kind === 'folder') {
-      try {
-        const body = await readFile(tile);
-        res.writeHead(200, { 'content-type': TILE_CONTENT_TYPES[deps.tiles.ext] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' });
-        res.end(body);
-      } catch {
-        sendText(res, 404, 'fieldeye dashboard: no such tile');
-      }
-      return;
-    }
+    if (await handleTileRoute(path, res, deps.tiles)) return;
     sendText(res, 404, 'fieldeye dashboard: not found');
   };
 

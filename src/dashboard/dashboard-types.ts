@@ -92,7 +92,11 @@ export interface BrokerView {
   since: string;
 }
 
-export type TilesView = { kind: 'none' } | { kind: 'template'; url: string } | { kind: 'folder'; url: string; minZoom: number; maxZoom: number };
+/** `bounds` ([[south, west], [north, east]]) when an MBTiles or PMTiles file says where its tiles are. */
+export type TilesView =
+  | { kind: 'none' }
+  | { kind: 'template'; url: string }
+  | { kind: 'folder'; url: string; minZoom: number; maxZoom: number; bounds?: [[number, number], [number, number]] };
 
 export interface SettingsView {
   tiles: TilesView;

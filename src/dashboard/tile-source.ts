@@ -1,9 +1,13 @@
-// The map background: none (works with no internet), an http(s) tile URL template, or a local folder of
-// <z>/<x>/<y>.<ext> tiles served by the dashboard itself (offline maps prepared before going to the field).
+// The map background: none (works with no internet), an http(s) tile URL template, or, served by the dashboard
+// itself, a local folder of <z>/<x>/<y>.<ext> tiles or a raster MBTiles or PMTiles file (offline maps prepared before
+// going to the field).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../config/config-error.js';
 import type { TilesView } from './dashboard-types.js';
+import { openMbtiles } from './mbtiles-reader.js';
+import { openPmtiles } from './pmtiles-reader.js';
+import { archiveKind, type TileArchive } from './tile-archive.js';
 
 export const TILE_CONTENT_TYPES: Readonly<Record<string, string>> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp' };
 
@@ -11,11 +15,25 @@ export type TileSource =
   | { kind: 'none' }
   /** `cspSource` is what img-src must allow for the browser to load these tiles. */
   | { kind: 'template'; url: string; cspSource: string }
-  | { kind: 'folder'; dir: string; ext: string; minZoom: number; maxZoom: number };
+  | { kind: 'folder'; dir: string; ext: string; minZoom: number; maxZoom: number }
+  /** An MBTiles or PMTiles file, open read-only until closeTileSource. */
+  | { kind: 'archive'; file: string; archive: TileArchive };
 
 const numeric = (name: string) => /^\d{1,2}$/.test(name);
 
-/** `value` is dashboard.tiles / --tiles; `option` names it in errors. A folder must already hold tiles. */
+/** Like parseTileSource, and an existing file is opened as an MBTiles or PMTiles basemap (told apart by content). */
+export async function openTileSource(value: string, option: string): Promise<TileSource> {
+  if (value === '' || /^https?:\/\//i.test(value) || !existsSync(value) || !statSync(value).isFile()) return parseTileSource(value, option);
+  const archive = archiveKind(value, option) === 'mbtiles' ? openMbtiles(value, option) : await openPmtiles(value, option);
+  return { kind: 'archive', file: value, archive };
+}
+
+/** Closes an archive's file (nothing to do for the other kinds). */
+export async function closeTileSource(source: TileSource): Promise<void> {
+  if (source.kind === 'archive') await source.archive.close();
+}
+
+/** `value` is dashboard.tiles / --tiles; `option` names it in errors. A folder must already hold tiles. Files: openTileSource. */
 export function parseTileSource(value: string, option: string): TileSource {
   if (value === '') return { kind: 'none' };
   if (/^https?:\/\//i.test(value)) {
@@ -33,7 +51,9 @@ export function parseTileSource(value: string, option: string): TileSource {
     return { kind: 'template', url: value, cspSource: `${url.protocol}//${host}` };
   }
   if (!existsSync(value) || !statSync(value).isDirectory()) {
-    throw new ConfigError(`${option}: "${value}" is neither an http(s) tile URL template nor an existing folder of <z>/<x>/<y>.png tiles`);
+    throw new ConfigError(
+      `${option}: "${value}" is neither an http(s) tile URL template nor an existing folder of <z>/<x>/<y>.png tiles nor an .mbtiles or .pmtiles file`,
+    );
   }
   const zooms = readdirSync(value)
     .filter(numeric)
@@ -56,7 +76,7 @@ function firstTileExtension(zoomDir: string): string | undefined {
   return undefined;
 }
 
-/** What the page is told: a folder is served under /tiles/. */
+/** What the page is told: a folder or a file is served under /tiles/ (the page draws both alike). */
 export function tilesView(source: TileSource): TilesView {
   switch (source.kind) {
     case 'none':
@@ -65,13 +85,22 @@ export function tilesView(source: TileSource): TilesView {
       return { kind: 'template', url: source.url };
     case 'folder':
       return { kind: 'folder', url: `/tiles/{z}/{x}/{y}.${source.ext}`, minZoom: source.minZoom, maxZoom: source.maxZoom };
+    case 'archive': {
+      const { ext, minZoom, maxZoom, bounds } = source.archive;
+      return { kind: 'folder', url: `/tiles/{z}/{x}/{y}.${ext}`, minZoom, maxZoom, ...(bounds ? { bounds } : {}) };
+    }
   }
+}
+
+/** z, x, y and the extension of /tiles/<z>/<x>/<y>.<ext>, or null for any other path. */
+export function tileAddress(path: string): { z: number; x: number; y: number; ext: string } | null {
+  const m = /^\/tiles\/(\d{1,2})\/(\d{1,9})\/(\d{1,9})\.([a-z]+)$/.exec(path);
+  return m ? { z: Number(m[1]), x: Number(m[2]), y: Number(m[3]), ext: m[4] as string } : null;
 }
 
 /** The file behind /tiles/<z>/<x>/<y>.<ext>, or null for anything else (no path ever leaves the folder). */
 export function tileFile(source: TileSource, path: string): string | null {
-  if (source.kind !== 'folder') return null;
-  const m = /^\/tiles\/(\d{1,2})\/(\d{1,9})\/(\d{1,9})\.([a-z]+)$/.exec(path);
-  if (!m || m[4] !== source.ext) return null;
-  return join(source.dir, m[1] as string, m[2] as string, `${m[3] as string}.${source.ext}`);
+  const tile = tileAddress(path);
+  if (source.kind !== 'folder' || tile === null || tile.ext !== source.ext) return null;
+  return join(source.dir, String(tile.z), String(tile.x), `${tile.y}.${source.ext}`);
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { consumersOf } from '../onnx/onnx-graph.js';
+import { consumersOf, opTypeCounts } from '../onnx/onnx-graph.js';
 import { decodeModel } from '../onnx/onnx-proto.js';
 
 /** Float kernels that mean "not fused" when a DequantizeLinear feeds them. */
@@ -30,8 +30,7 @@ export async function optimizedOps(modelPath: string, threads = 1): Promise<Opti
     });
     await session.release();
     const graph = decodeModel(await readFile(out)).graph;
-    const counts: Record<string, number> = {};
-    for (const n of graph.node) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+    const counts = opTypeCounts(graph);
     const consumers = consumersOf(graph);
     const unfused: OptimizedOps['unfused'] = [];
     const seen = new Set<object>();

@@ -16,6 +16,8 @@ import { cardPathFor, sha256Hex } from '../vision/model-card.js';
 import { loadModel } from '../vision/model-loader.js';
 import type { PreprocessMode, PreprocessOptions } from '../vision/preprocess-types.js';
 import type { Logger } from '../platform/logger.js';
+import { leaveWinogradConvsFloat, winogradInt8 } from './winograd-int8.js';
+import type { WinogradTile } from './winograd-math.js';
 
 export interface QuantizeOptions {
   modelPath: string;
@@ -34,6 +36,8 @@ export interface QuantizeOptions {
   preprocess: PreprocessMode;
   /** uint8 (U8S8, the default: fused on x86-64 and arm64) or int8 (S8S8, fused on arm64 only); see ActivationType. */
   activations: ActivationType;
+  /** Rewrite the 3x3 stride-1 convs as int8 Winograd F(m,3) (winograd-int8.ts); default: direct QDQ convs. */
+  winograd?: WinogradTile;
   logger?: Logger;
 }
 
@@ -151,7 +155,11 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
     const r = chooseRange(h, { method: options.method, percentile: options.percentile });
     params.set(t, activationQParams(r.min, r.max, options.activations));
   }
+  if (options.winograd) leaveWinogradConvsFloat(folded.graph, plan);
   applyQdq(folded, plan, params);
+  const winograd = options.winograd
+    ? await winogradInt8(folded, input.name, calib.inputs, { tile: options.winograd, method: options.method, percentile: options.percentile })
+    : undefined;
   folded.producerName = 'fieldeye quantize';
   const bytes = encodeModel(folded);
 
@@ -190,7 +198,7 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
     name: `${source.card.name}-int8`,
     precision: 'int8',
     sha256,
-    provenance: `${source.card.provenance}; quantized by fieldeye (QDQ ${options.activations === 'int8' ? 'S8S8' : 'U8S8'}, ${options.method}${options.method === 'percentile' ? ` ${options.percentile}` : ''} calibration on ${calib.usable.length} frames)`,
+    provenance: `${source.card.provenance}; quantized by fieldeye (QDQ ${options.activations === 'int8' ? 'S8S8' : 'U8S8'}, ${options.method}${options.method === 'percentile' ? ` ${options.percentile}` : ''} calibration on ${calib.usable.length} frames${winograd ? `; ${winograd.rewritten.length} 3x3 stride-1 convs as int8 Winograd F(${options.winograd},3), MatMulInteger with per-position scales` : ''})`,
     createdAt: new Date().toISOString(),
     quantization,
   });

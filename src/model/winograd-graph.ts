@@ -23,7 +23,14 @@ export interface WinogradOptions {
   tile: WinogradTile;
   inputTransform: InputTransformMode;
   layout: WinogradLayout;
+  /**
+   * NHWC product: one batched MatMul with U [n², C, K] ('batched'), or V split into its n² positions, each times
+   * a 2-D U[ξ] ('split'): onnxruntime pre-packs only 2-D constant operands, so a 3-D U is repacked on every run.
+   */
+  product?: WinogradProduct3x3;
 }
+
+export type WinogradProduct3x3 = 'batched' | 'split';
 
 export interface WinogradReport {
   /** Conv node names rewritten. */
@@ -32,6 +39,15 @@ export interface WinogradReport {
   skipped: Array<{ node: string; reason: string }>;
   /** BatchNormalization nodes folded into their convs first (the bias then rides on the output transform). */
   foldedBatchNorms: number;
+  /** The batched product of each rewritten conv (NHWC only): V [n², N·T, C] · U [n², C, K] = out, for winograd-int8.ts to make integer. */
+  products: WinogradProduct[];
+}
+
+export interface WinogradProduct {
+  conv: string;
+  v: string;
+  u: string;
+  out: string;
 }
 
 /** Emits nodes and initializers under one name prefix for one rewritten conv. */
@@ -141,8 +157,16 @@ function outputTransform(e: Emitter, prod: string, mats: WinogradMatrices): stri
   return e.op('MatMul', [at, e.reshape(rows, [n, -1])]);
 }
 
+/** V [n², N·T, C] split along ξ, each [1, N·T, C]·U[ξ] [C, K] with U[ξ] a 2-D constant, concatenated back to [n², N·T, K]. */
+function splitProduct(e: Emitter, v: string, u: Float32Array, positions: number, c: number, k: number): string {
+  const parts = Array.from({ length: positions }, () => e.name('position'));
+  e.nodes.push({ name: `${parts[0] ?? ''}/split`, opType: 'Split', input: [v], output: parts, attribute: [attrInt('axis', 0)] });
+  const products = parts.map((part, xi) => e.op('MatMul', [part, e.floats([c, k], u.slice(xi * c * k, (xi + 1) * c * k))]));
+  return e.op('Concat', products, [attrInt('axis', 0)]);
+}
+
 /** The product (n² GEMMs, one batched MatMul), the output transform, tile reassembly and bias. */
-function productAndOutput(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opts: WinogradOptions): void {
+function productAndOutput(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opts: WinogradOptions): { v: string; u: string; out: string } | undefined {
   const { m, n } = mats;
   const { s, k } = cv;
   const { v, th, tw } = inputTransform(e, cv.x, s, mats, opts);
@@ -157,18 +181,21 @@ function productAndOutput(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opt
     // [b, a, N, K, th, tw] → [N, K, th, a, tw, b]
     const tiles = e.op('Transpose', [e.reshape(y, [m, m, -1, k, th, tw])], [attrInts('perm', [2, 3, 4, 1, 5, 0])]);
     e.op('Identity', [finish(crop(e.reshape(tiles, [-1, k, m * th, m * tw]), [2, 3]), [1, k, 1, 1])], [], cv.out);
-    return;
+    return undefined;
   }
   // [n², N·T, C]·[n², C, K]: U is a constant right operand, which onnxruntime can pre-pack.
-  const u = e.floats([n * n, s.c, k], transformWeights(cv.weight, k, s.c, mats, 'ck'));
-  const y = outputTransform(e, e.reshape(e.op('MatMul', [v, u]), [n * n, -1]), mats);
+  const uData = transformWeights(cv.weight, k, s.c, mats, 'ck');
+  const u = opts.product === 'split' ? '' : e.floats([n * n, s.c, k], uData);
+  const product = opts.product === 'split' ? splitProduct(e, v, uData, n * n, s.c, k) : e.op('MatMul', [v, u]);
+  const y = outputTransform(e, e.reshape(product, [n * n, -1]), mats);
   // [b, a, N, th, tw, K] → [N, th, a, tw, b, K]: every copied run is a whole K-vector.
   const tiles = e.op('Transpose', [e.reshape(y, [m, m, -1, th, tw, k])], [attrInts('perm', [2, 3, 1, 4, 0, 5])]);
   const nhwcOut = finish(crop(e.reshape(tiles, [-1, m * th, m * tw, k]), [1, 2]), [k]);
   e.op('Transpose', [nhwcOut], [attrInts('perm', [0, 3, 1, 2])], cv.out);
+  return opts.product === 'split' ? undefined : { v, u, out: product };
 }
 
-function rewriteConv(graph: OnnxGraph, conv: OnnxNode, s: ChwShape, opts: WinogradOptions): OnnxNode[] {
+function rewriteConv(graph: OnnxGraph, conv: OnnxNode, s: ChwShape, opts: WinogradOptions): { nodes: OnnxNode[]; product?: WinogradProduct } {
   const mats = winogradMatrices(opts.tile);
   const weight = findInitializer(graph, conv.input[1] ?? '');
   if (!weight) throw new Error(`winograd: ${conv.name} has no weight initializer`);
@@ -176,12 +203,13 @@ function rewriteConv(graph: OnnxGraph, conv: OnnxNode, s: ChwShape, opts: Winogr
   const e = new Emitter(`${conv.name}/winograd${mats.m}`);
   const k = Number(weight.dims[0]);
   const cv: ConvParts = { x: conv.input[0] ?? '', out: conv.output[0] ?? '', s, k, weight: tensorToFloat32(weight), bias: biasT && tensorToFloat32(biasT) };
-  productAndOutput(e, cv, mats, opts);
+  const product = productAndOutput(e, cv, mats, opts);
   graph.initializer.push(...e.inits);
-  return e.nodes;
+  return { nodes: e.nodes, ...(product && { product: { conv: conv.name, ...product } }) };
 }
 
-function whyNot(graph: OnnxGraph, conv: OnnxNode, s: ChwShape | undefined): string | undefined {
+/** Why `conv` cannot be rewritten (undefined: it can). */
+export function whyNotWinograd(graph: OnnxGraph, conv: OnnxNode, s: ChwShape | undefined): string | undefined {
   const weight = findInitializer(graph, conv.input[1] ?? '');
   if (!weight || weight.dims.length !== 4) return 'weight is not a 4-D initializer';
   if (Number(weight.dims[2]) !== 3 || Number(weight.dims[3]) !== 3) return `kernel ${weight.dims.slice(2).join('x')}`;
@@ -199,7 +227,7 @@ function whyNot(graph: OnnxGraph, conv: OnnxNode, s: ChwShape | undefined): stri
 export function winogradGraph(graph: OnnxGraph, opts: WinogradOptions): WinogradReport {
   const { folded } = foldBatchNorms(graph);
   const shapes = inferChwShapes(graph);
-  const report: WinogradReport = { rewritten: [], skipped: [], foldedBatchNorms: folded.length };
+  const report: WinogradReport = { rewritten: [], skipped: [], foldedBatchNorms: folded.length, products: [] };
   const next: OnnxNode[] = [];
   for (const node of graph.node) {
     if (node.opType !== 'Conv' || (node.domain ?? '') !== '') {
@@ -207,13 +235,15 @@ export function winogradGraph(graph: OnnxGraph, opts: WinogradOptions): Winograd
       continue;
     }
     const s = shapes.get(node.input[0] ?? '');
-    const reason = whyNot(graph, node, s);
+    const reason = whyNotWinograd(graph, node, s);
     if (reason || !s) {
       report.skipped.push({ node: node.name, reason: reason ?? 'input shape unknown' });
       next.push(node);
       continue;
     }
-    next.push(...rewriteConv(graph, node, s, opts));
+    const r = rewriteConv(graph, node, s, opts);
+    next.push(...r.nodes);
+    if (r.product) report.products.push(r.product);
     report.rewritten.push(node.name);
   }
   graph.node = next;

@@ -8,8 +8,21 @@ export interface ChwShape {
   w: number;
 }
 
-// Ops whose output has their first input's shape: enough for ResNet-style graphs (BN, activations, residual adds).
-const SAME_SHAPE = new Set(['BatchNormalization', 'Relu', 'Clip', 'LeakyRelu', 'Sigmoid', 'HardSigmoid', 'Add', 'Mul', 'Sub', 'Identity']);
+// Ops whose output has their first input's shape: enough for ResNet-style graphs (BN, activations, residual adds; the Q/DQ pairs of a QDQ model).
+const SAME_SHAPE = new Set([
+  'BatchNormalization',
+  'Relu',
+  'Clip',
+  'LeakyRelu',
+  'Sigmoid',
+  'HardSigmoid',
+  'Add',
+  'Mul',
+  'Sub',
+  'Identity',
+  'QuantizeLinear',
+  'DequantizeLinear',
+]);
 
 function windowOut(size: number, kernel: number, stride: number, padBegin: number, padEnd: number, dilation: number, ceil: boolean): number {
   const span = size + padBegin + padEnd - dilation * (kernel - 1) - 1;
@@ -30,11 +43,13 @@ function spatialOut(node: OnnxNode, x: ChwShape, kernel: [number, number]): { h:
   };
 }
 
-function nodeOutShape(graph: OnnxGraph, node: OnnxNode, x: ChwShape): ChwShape | undefined {
+function nodeOutShape(graph: OnnxGraph, node: OnnxNode, x: ChwShape, dequantized: ReadonlyMap<string, string>): ChwShape | undefined {
   if ((node.domain ?? '') !== '') return undefined;
   if (SAME_SHAPE.has(node.opType)) return x;
   if (node.opType === 'Conv') {
-    const weight = node.input[1] ? findInitializer(graph, node.input[1]) : undefined;
+    // A QDQ model's weight is the output of a DequantizeLinear of an int8 initializer of the same shape.
+    const w = node.input[1] ?? '';
+    const weight = findInitializer(graph, dequantized.get(w) ?? w);
     if (!weight || weight.dims.length !== 4) return undefined;
     const hw = spatialOut(node, x, [Number(weight.dims[2]), Number(weight.dims[3])]);
     return hw && { c: Number(weight.dims[0]), ...hw };
@@ -55,9 +70,10 @@ export function inferChwShapes(graph: OnnxGraph): Map<string, ChwShape> {
     if (s?.length === 4 && [s[1], s[2], s[3]].every((d) => typeof d === 'number'))
       shapes.set(v.name, { c: s[1] as number, h: s[2] as number, w: s[3] as number });
   }
+  const dequantized = new Map(graph.node.filter((n) => n.opType === 'DequantizeLinear').map((n) => [n.output[0] ?? '', n.input[0] ?? '']));
   for (const node of graph.node) {
     const x = shapes.get(node.input[0] ?? '');
-    const out = x && nodeOutShape(graph, node, x);
+    const out = x && nodeOutShape(graph, node, x, dequantized);
     if (out && node.output[0]) shapes.set(node.output[0], out);
   }
   return shapes;

@@ -197,6 +197,13 @@ export function setInitializer(graph: OnnxGraph, tensor: OnnxTensor): void {
   else graph.initializer.push(tensor);
 }
 
+/** op type -> how many nodes of the graph have it. */
+export function opTypeCounts(graph: OnnxGraph): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const n of graph.node) counts[n.opType] = (counts[n.opType] ?? 0) + 1;
+  return counts;
+}
+
 /** Map from tensor name to the nodes that read it. */
 export function consumersOf(graph: OnnxGraph): Map<string, OnnxNode[]> {
   const map = new Map<string, OnnxNode[]>();

@@ -19,7 +19,7 @@ describe('fieldeye dashboard start-up errors', () => {
     expect(badUrl.stderr).toBe('fieldeye: --broker: expected a broker URL such as mqtt://host:1883, received "localhost:1883"\n');
     const tiles = await runCli(['dashboard', '--broker', 'mqtt://127.0.0.1:1', '--port', '0', '--tiles', '/nonexistent/tiles']);
     expect(tiles.stderr).toBe(
-      'fieldeye: dashboard.tiles (--tiles): "/nonexistent/tiles" is neither an http(s) tile URL template nor an existing folder of <z>/<x>/<y>.png tiles\n',
+      'fieldeye: dashboard.tiles (--tiles): "/nonexistent/tiles" is neither an http(s) tile URL template nor an existing folder of <z>/<x>/<y>.png tiles nor an .mbtiles or .pmtiles file\n',
     );
     const port = await runCli(['dashboard', '--broker', 'mqtt://127.0.0.1:1', '--port', '70000']);
     expect(port.stderr).toBe('fieldeye: --port: expected a port between 0 and 65535 (0 = any free port), received 70000\n');

@@ -10,7 +10,7 @@ import { ensureSynthModel } from '../../src/model/synth-model.js';
 import { cardPathFor } from '../../src/vision/model-card.js';
 import { ModelCardSchema, type ModelCard } from '../../src/vision/model-card.js';
 import { TensorDataType, decodeModel, type OnnxModel } from '../../src/onnx/onnx-proto.js';
-import { consumersOf, findInitializer, producersOf } from '../../src/onnx/onnx-graph.js';
+import { consumersOf, findInitializer, opTypeCounts, producersOf } from '../../src/onnx/onnx-graph.js';
 import { packageRoot } from '../../src/platform/package-root.js';
 import { silentLogger } from '../../src/platform/logger.js';
 import { loadModel } from '../../src/vision/model-loader.js';
@@ -64,9 +64,7 @@ afterAll(async () => {
 });
 
 function opCounts(m: OnnxModel): Record<string, number> {
-  const c: Record<string, number> = {};
-  for (const n of m.graph.node) c[n.opType] = (c[n.opType] ?? 0) + 1;
-  return c;
+  return opTypeCounts(m.graph);
 }
 
 describe('fieldeye quantize (CLI, seed-1 ResNet-18, real frames)', () => {

@@ -54,7 +54,8 @@ describe('fieldeye model winograd', () => {
   });
 
   const variants = [
-    { label: 'default F(4,3), NHWC transforms', args: [], tile: 4 },
+    { label: 'default F(4,3), NHWC transforms, one MatMul per position', args: [], tile: 4 },
+    { label: 'F(4,3), NHWC, one batched MatMul', args: ['--product', 'batched'], tile: 4 },
     { label: 'F(2,3), NHWC, Add/Sub input transform', args: ['--tile', '2', '--input-transform', 'adds'], tile: 2 },
     { label: 'F(2,3), NCHW transforms', args: ['--tile', '2', '--layout', 'nchw'], tile: 2 },
   ];

@@ -48,7 +48,9 @@ class MetricGrid {
 
 function tileLayerFor(tiles) {
   if (tiles.kind === 'template') return L.tileLayer(tiles.url, { maxZoom: 22, maxNativeZoom: 19 });
-  if (tiles.kind === 'folder') return L.tileLayer(tiles.url, { minZoom: 0, maxZoom: 22, minNativeZoom: tiles.minZoom, maxNativeZoom: tiles.maxZoom });
+  // bounds (an MBTiles or PMTiles file's): no requests for tiles the file cannot have.
+  if (tiles.kind === 'folder')
+    return L.tileLayer(tiles.url, { minZoom: 0, maxZoom: 22, minNativeZoom: tiles.minZoom, maxNativeZoom: tiles.maxZoom, bounds: tiles.bounds });
   return null;
 }
 
@@ -65,6 +67,8 @@ export class MapView {
     const tiles = tileLayerFor(settings.tiles);
     if (tiles) tiles.addTo(this.map);
     else container.classList.add('fe-no-tiles');
+    // Until a flight is shown, the basemap's own area rather than the whole world.
+    if (settings.tiles.bounds) this.map.fitBounds(settings.tiles.bounds, { maxZoom: settings.tiles.maxZoom, animate: false });
     this.grid = new MetricGrid(this.map);
     L.control.scale({ metric: true, imperial: false, maxWidth: 160 }).addTo(this.map);
     // The results above every other layer, whichever were switched on last: they are what the operator clicks.
