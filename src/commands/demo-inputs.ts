@@ -60,7 +60,10 @@ async function surveyFlight(cacheDir: string, area: DemoArea, logger: Logger, ou
 
 /** The model first, then the survey: the order of the progress lines a first start prints. */
 export async function prepareDemoInputs(cacheDir: string, area: DemoArea, logger: Logger, out: DemoOutput): Promise<DemoInputs> {
-  const model = await demoModel(cacheDir, area, logger, out);
-  const flight = await surveyFlight(cacheDir, area, logger, out);
+  // The builds' own info lines (a recording closed, with its manifest) repeat what `out` already says in one line;
+  // they stay visible at debug.
+  const buildLogger = logger.isLevelEnabled('debug') ? logger : logger.child({}, { level: 'warn' });
+  const model = await demoModel(cacheDir, area, buildLogger, out);
+  const flight = await surveyFlight(cacheDir, area, buildLogger, out);
   return { model, flight };
 }
