@@ -169,6 +169,12 @@ export class DashboardState {
     };
   }
 
+  /** One drone's current flight and its kept results (no copy of the other drones, as snapshot() would make); undefined for an unknown drone. */
+  flightResults(droneId: string): { flightId: string | null; results: Iterable<ResultView> } | undefined {
+    const drone = this.drones.get(droneId);
+    return drone && { flightId: drone.view.flightId, results: drone.results.values() };
+  }
+
   /** The JPEG of a thumbnail of the drone's current flight, if it is still kept. */
   thumb(droneId: string, flightId: string, seq: number): Buffer | undefined {
     const drone = this.drones.get(droneId);

@@ -67,8 +67,8 @@ async function classMap(url: URL, res: ServerResponse, routes: MapLayerRoutes): 
     return;
   }
   if (url.searchParams.get('from') !== 'store') {
-    const live = routes.state.snapshot().drones.find((d) => d.drone.droneId === droneId);
-    if (live) sendJson(res, 200, classMapView(droneId, live.drone.flightId, live.results, cellM));
+    const live = routes.state.flightResults(droneId);
+    if (live) sendJson(res, 200, classMapView(droneId, live.flightId, live.results, cellM));
     else sendJson(res, 404, { error: `no drone "${droneId.slice(0, 80)}" is shown` });
     return;
   }

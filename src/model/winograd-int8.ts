@@ -15,6 +15,7 @@ import { collectActivationStats, type FrameInputs } from './calibrate.js';
 import { whyNotWinograd, winogradGraph, type WinogradProduct, type WinogradReport } from './winograd-graph.js';
 import { inferChwShapes } from './winograd-shapes.js';
 import type { QdqPlan } from './qdq-insert.js';
+import { quantizeWeightsPerChannel } from './quant-params.js';
 import type { WinogradTile } from './winograd-math.js';
 
 export interface WinogradInt8Options {
@@ -54,25 +55,15 @@ function probeModel(model: OnnxModel, products: readonly WinogradProduct[], posi
   return probe;
 }
 
-/** U [n², C, K] → int8 with one symmetric scale per (ξ, k) over C. */
+/** U [n², C, K] → int8 with one symmetric scale per (ξ, k) over C: each position's [C, K] matrix quantized per column, as Gemm weights are. */
 function quantizeU(u: Float32Array, positions: number, c: number, k: number): { q: Int8Array; scales: Float32Array } {
+  const q = new Int8Array(u.length);
   const scales = new Float32Array(positions * k);
   for (let xi = 0; xi < positions; xi++) {
-    for (let ci = 0; ci < c; ci++) {
-      for (let ko = 0; ko < k; ko++) {
-        const i = xi * k + ko;
-        scales[i] = Math.max(scales[i] ?? 0, Math.abs(u[(xi * c + ci) * k + ko] ?? 0));
-      }
-    }
+    const one = quantizeWeightsPerChannel(u.subarray(xi * c * k, (xi + 1) * c * k), [c, k], 1);
+    q.set(one.data, xi * c * k);
+    scales.set(one.scales, xi * k);
   }
-  for (let i = 0; i < scales.length; i++) scales[i] = (scales[i] || 1) / 127;
-  const q = new Int8Array(u.length);
-  for (let xi = 0; xi < positions; xi++)
-    for (let ci = 0; ci < c; ci++)
-      for (let ko = 0; ko < k; ko++) {
-        const i = (xi * c + ci) * k + ko;
-        q[i] = Math.max(-127, Math.min(127, Math.round((u[i] ?? 0) / (scales[xi * k + ko] ?? 1))));
-      }
   return { q, scales };
 }
 
