@@ -155,7 +155,7 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
     const r = chooseRange(h, { method: options.method, percentile: options.percentile });
     params.set(t, activationQParams(r.min, r.max, options.activations));
   }
-  if (options.winograd) leaveWinogradConvsFloat(folded.graph, plan);
+  if (options.winograd) leaveWinogradConvsFloat(folded.graph, plan, options.winograd);
   applyQdq(folded, plan, params);
   const winograd = options.winograd
     ? await winogradInt8(folded, input.name, calib.inputs, { tile: options.winograd, method: options.method, percentile: options.percentile })

@@ -14,13 +14,23 @@ import {
 import type { OnnxGraph, OnnxNode, OnnxTensor } from '../onnx/onnx-proto.js';
 import { foldBatchNorms } from './fold-batch-norm.js';
 import { inferChwShapes, type ChwShape } from './winograd-shapes.js';
+import { spaceToDepthStem } from './winograd-stem.js';
 import { transformWeights, winogradMatrices, type WinogradMatrices, type WinogradTile } from './winograd-math.js';
 
 /** How the input transform Bᵀ d B is computed: explicit Add/Sub of slices (only for 0/±1 matrices) or a small MatMul by Bᵀ per axis. */
 export type InputTransformMode = 'adds' | 'matmul';
 
 export interface WinogradOptions {
+  /** Output tile of the stride-1 3x3 convs. */
   tile: WinogradTile;
+  /** Per output size (H = W), overriding `tile` for stride-1 convs; 'direct' leaves that size a Conv. */
+  tileBySize?: TileBySize;
+  /** Output tile of the stride-2 3x3 convs in their polyphase form (winograd-math.ts); default: left direct. */
+  stride2?: WinogradTile | 'direct';
+  /** Per output size, overriding `stride2`. */
+  stride2BySize?: TileBySize;
+  /** Output tile of F(m,4) for a 7x7 stride-2 stem on few channels, first made a 4x4 conv by space-to-depth (winograd-stem.ts); default: direct. */
+  stem?: WinogradTile | 'direct';
   inputTransform: InputTransformMode;
   layout: WinogradLayout;
   /**
@@ -32,9 +42,13 @@ export interface WinogradOptions {
 
 export type WinogradProduct3x3 = 'batched' | 'split';
 
+export type TileBySize = Partial<Record<number, WinogradTile | 'direct'>>;
+
 export interface WinogradReport {
   /** Conv node names rewritten. */
   rewritten: string[];
+  /** The tile and stride of each rewritten conv, in the same order. */
+  tiles: Array<{ m: WinogradTile; stride: 1 | 2; r: number }>;
   /** Conv nodes left direct, with why (kernel, stride, groups, unknown shape). */
   skipped: Array<{ node: string; reason: string }>;
   /** BatchNormalization nodes folded into their convs first (the bias then rides on the output transform). */
@@ -90,11 +104,26 @@ class Emitter {
  * and multiplies by Bᵀ once: one MLAS GEMM instead of many elementwise passes for F(4,3)'s 4/-5 entries.
  */
 function combine(e: Emitter, parts: string[], bt: number[][], mode: InputTransformMode, restShape: number[]): string {
-  const n = parts.length;
-  if (mode === 'matmul') {
-    const stacked = e.reshape(e.op('Concat', parts, [attrInt('axis', 0)]), [n, -1]);
-    const mixed = e.op('MatMul', [e.floats([n, n], Float32Array.from(bt.flat())), stacked]);
-    return e.reshape(mixed, [-1, ...restShape]);
+  // The trailing unit rows (one coefficient, 1) are their parts as they are: the odd phase of a stride-2 conv costs no arithmetic.
+  const isUnit = (row: number[]): boolean => row.filter((c) => c !== 0).length === 1 && row.includes(1);
+  let mixedCount = bt.length;
+  while (mixedCount > 0 && isUnit(bt[mixedCount - 1] ?? [])) mixedCount--;
+  if (mode === 'matmul' && mixedCount > 0) {
+    const mixed = bt.slice(0, mixedCount);
+    // Only the parts the mixed rows read go into the MatMul.
+    const used = parts.map((_, p) => p).filter((p) => mixed.some((row) => row[p] !== 0));
+    const stacked = e.reshape(
+      e.op(
+        'Concat',
+        used.map((p) => parts[p] ?? ''),
+        [attrInt('axis', 0)],
+      ),
+      [used.length, -1],
+    );
+    const mat = Float32Array.from(mixed.flatMap((row) => used.map((p) => row[p] ?? 0)));
+    const product = e.reshape(e.op('MatMul', [e.floats([mixedCount, used.length], mat), stacked]), [-1, ...restShape]);
+    const passed = bt.slice(mixedCount).map((row) => parts[row.indexOf(1)] ?? '');
+    return passed.length === 0 ? product : e.op('Concat', [product, ...passed], [attrInt('axis', 0)]);
   }
   const rows = bt.map((row) => {
     const terms = row.map((coef, p) => ({ coef, part: parts[p] ?? '' })).filter((t) => t.coef !== 0);
@@ -113,33 +142,45 @@ function combine(e: Emitter, parts: string[], bt: number[][], mode: InputTransfo
 export type WinogradLayout = 'nchw' | 'nhwc';
 
 /**
- * Pad, cut the overlapping n x n tiles (stride m) and transform them. NCHW returns V as [n², N, C, T];
+ * Pad, cut the overlapping n x n tiles (stride·m apart) and transform them. NCHW returns V as [n², N, C, T];
  * NHWC as [n², N·T, C]; ξ = j·n + i either way.
  */
-function inputTransform(e: Emitter, x: string, s: ChwShape, mats: WinogradMatrices, opts: WinogradOptions): { v: string; th: number; tw: number } {
+function inputTransform(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opts: WinogradOptions): { v: string; th: number; tw: number } {
   const { m, n, bt } = mats;
-  const th = Math.ceil(s.h / m);
-  const tw = Math.ceil(s.w / m);
-  const [bottom, right] = [m * th + 1 - s.h, m * tw + 1 - s.w];
+  const { s, pad } = cv;
+  const th = Math.ceil(cv.o.h / m);
+  const tw = Math.ceil(cv.o.w / m);
+  // Tiles start stride·m input samples apart; the tail pad completes the last tile (its extra outputs are sliced off).
+  const step = mats.stride * m;
+  const [hp, wp] = [step * th + n - step, step * tw + n - step];
+  const [bottom, right] = [hp - pad - s.h, wp - pad - s.w];
   const nhwc = opts.layout === 'nhwc';
   const [hAxis, wAxis] = nhwc ? [1, 2] : [2, 3];
-  // Conv pads 1 on each side; the tail pad completes the last tile (its extra outputs are sliced off).
-  const padded = nhwc
-    ? e.op('Pad', [e.op('Transpose', [x], [attrInts('perm', [0, 2, 3, 1])]), e.ints([0, 1, 1, 0, 0, bottom, right, 0])])
-    : e.op('Pad', [x, e.ints([0, 0, 1, 1, 0, 0, bottom, right])]);
-  const wp = m * tw + 2;
+  // The conv's own pad before, the tail after (a negative tail drops rows no tile reads).
+  const x = nhwc ? e.op('Transpose', [cv.x], [attrInts('perm', [0, 2, 3, 1])]) : cv.x;
+  const pads = nhwc ? [0, pad, pad, 0, 0, bottom, right, 0] : [0, 0, pad, pad, 0, 0, bottom, right];
+  const padded = pads.every((q) => q === 0) ? x : e.op('Pad', [x, e.ints(pads)]);
   // Rows first: step-m slices along H copy whole rows, the cheap direction.
-  const rowParts = Array.from({ length: n }, (_, p) => e.slice(padded, hAxis, p, th, m));
+  const rowParts = Array.from({ length: n }, (_, p) => e.slice(padded, hAxis, p, th, step));
   const rows = combine(e, rowParts, bt, opts.inputTransform, nhwc ? [th, wp, s.c] : [s.c, th, wp]);
-  const colParts = Array.from({ length: n }, (_, q) => e.slice(rows, wAxis, q, tw, m));
+  const colParts = Array.from({ length: n }, (_, q) => e.slice(rows, wAxis, q, tw, step));
   const v = combine(e, colParts, bt, opts.inputTransform, nhwc ? [th, tw, s.c] : [s.c, th, tw]);
   return { v: e.reshape(v, nhwc ? [n * n, -1, s.c] : [n * n, -1, s.c, th * tw]), th, tw };
+}
+
+interface Spatial {
+  h: number;
+  w: number;
 }
 
 interface ConvParts {
   x: string;
   out: string;
   s: ChwShape;
+  /** Output size: the input's for stride 1, half (rounded up) for stride 2. */
+  o: Spatial;
+  /** The conv's pad on every side. */
+  pad: number;
   k: number;
   weight: Float32Array;
   bias: Float32Array | undefined;
@@ -169,10 +210,10 @@ function splitProduct(e: Emitter, v: string, u: Float32Array, positions: number,
 function productAndOutput(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opts: WinogradOptions): { v: string; u: string; out: string } | undefined {
   const { m, n } = mats;
   const { s, k } = cv;
-  const { v, th, tw } = inputTransform(e, cv.x, s, mats, opts);
+  const { v, th, tw } = inputTransform(e, cv, mats, opts);
   const nhwc = opts.layout === 'nhwc';
   const crop = (t: string, axes: number[]): string =>
-    m * th === s.h && m * tw === s.w ? t : e.op('Slice', [t, e.ints([0, 0]), e.ints([s.h, s.w]), e.ints(axes)]);
+    m * th === cv.o.h && m * tw === cv.o.w ? t : e.op('Slice', [t, e.ints([0, 0]), e.ints([cv.o.h, cv.o.w]), e.ints(axes)]);
   const finish = (t: string, biasDims: number[]): string => (cv.bias ? e.op('Add', [t, e.floats(biasDims, cv.bias)]) : t);
   if (!nhwc) {
     // [n², K, C]·[n², N, C, T] (U broadcast over the batch) → [n², N, K, T].
@@ -195,56 +236,105 @@ function productAndOutput(e: Emitter, cv: ConvParts, mats: WinogradMatrices, opt
   return opts.product === 'split' ? undefined : { v, u, out: product };
 }
 
-function rewriteConv(graph: OnnxGraph, conv: OnnxNode, s: ChwShape, opts: WinogradOptions): { nodes: OnnxNode[]; product?: WinogradProduct } {
-  const mats = winogradMatrices(opts.tile);
+function rewriteConv(graph: OnnxGraph, conv: OnnxNode, plan: ConvPlan, opts: WinogradOptions): { nodes: OnnxNode[]; product?: WinogradProduct } {
+  const mats = winogradMatrices(plan.m, plan.stride, plan.r);
   const weight = findInitializer(graph, conv.input[1] ?? '');
   if (!weight) throw new Error(`winograd: ${conv.name} has no weight initializer`);
   const biasT = conv.input[2] ? findInitializer(graph, conv.input[2]) : undefined;
-  const e = new Emitter(`${conv.name}/winograd${mats.m}`);
+  const e = new Emitter(`${conv.name}/winograd${mats.m}${plan.stride === 2 ? 's2' : ''}`);
   const k = Number(weight.dims[0]);
-  const cv: ConvParts = { x: conv.input[0] ?? '', out: conv.output[0] ?? '', s, k, weight: tensorToFloat32(weight), bias: biasT && tensorToFloat32(biasT) };
+  const weightData = tensorToFloat32(weight);
+  const cv: ConvParts = {
+    x: conv.input[0] ?? '',
+    out: conv.output[0] ?? '',
+    s: plan.s,
+    o: plan.o,
+    pad: plan.pad,
+    k,
+    weight: weightData,
+    bias: biasT && tensorToFloat32(biasT),
+  };
   const product = productAndOutput(e, cv, mats, opts);
   graph.initializer.push(...e.inits);
   return { nodes: e.nodes, ...(product && { product: { conv: conv.name, ...product } }) };
 }
 
-/** Why `conv` cannot be rewritten (undefined: it can). */
-export function whyNotWinograd(graph: OnnxGraph, conv: OnnxNode, s: ChwShape | undefined): string | undefined {
+interface ConvPlan {
+  m: WinogradTile;
+  stride: 1 | 2;
+  /** Kernel taps per axis. */
+  r: number;
+  pad: number;
+  s: ChwShape;
+  o: Spatial;
+}
+
+/** The tile `opts` gives a conv of this kernel, stride and output size. */
+function tileFor(opts: WinogradOptions, r: number, stride: number, outSize: number): WinogradTile | 'direct' {
+  if (r === 4) return opts.stem ?? 'direct';
+  if (stride === 1) return opts.tileBySize?.[outSize] ?? opts.tile;
+  return opts.stride2BySize?.[outSize] ?? opts.stride2 ?? 'direct';
+}
+
+/** How `conv` is rewritten under `opts`, or why it is not (a string). */
+export function planWinograd(graph: OnnxGraph, conv: OnnxNode, s: ChwShape | undefined, opts: WinogradOptions): ConvPlan | string {
   const weight = findInitializer(graph, conv.input[1] ?? '');
   if (!weight || weight.dims.length !== 4) return 'weight is not a 4-D initializer';
-  if (Number(weight.dims[2]) !== 3 || Number(weight.dims[3]) !== 3) return `kernel ${weight.dims.slice(2).join('x')}`;
-  if (attrIntsOf(conv, 'strides').some((x) => x !== 1)) return 'stride is not 1';
+  const [kh, kw] = [Number(weight.dims[2]), Number(weight.dims[3])];
+  const strides = attrIntsOf(conv, 'strides');
+  const stride = strides[0] ?? 1;
+  if ((strides[1] ?? 1) !== stride || (stride !== 1 && stride !== 2)) return `strides [${strides.join(', ')}]`;
+  // 3x3 at stride 1 or 2; 4x4 at stride 1 is the stem after space-to-depth (winograd-stem.ts).
+  if (kh !== kw || !(kh === 3 || (kh === 4 && stride === 1))) return `kernel ${kh}x${kw}${stride === 2 ? ' stride 2' : ''}`;
   if (attrIntsOf(conv, 'dilations').some((x) => x !== 1)) return 'dilated';
   if (attrIntOf(conv, 'group', 1) !== 1) return 'grouped';
   const pads = attrIntsOf(conv, 'pads');
-  if (pads.length !== 4 || pads.some((p) => p !== 1)) return `pads [${pads.join(', ')}] (only 1 on every side)`;
+  const pad = pads[0] ?? 0;
+  if (pads.some((q) => q !== pad) || pad >= kh) return `pads [${pads.join(', ')}] (the same on every side, less than the kernel)`;
   if (conv.input[2] && !findInitializer(graph, conv.input[2])) return 'bias is not an initializer';
   if (!s) return 'input shape unknown';
-  return undefined;
+  const o = { h: Math.floor((s.h + 2 * pad - kh) / stride) + 1, w: Math.floor((s.w + 2 * pad - kw) / stride) + 1 };
+  const m = tileFor(opts, kh, stride, Math.max(o.h, o.w));
+  if (m === 'direct') return stride === 1 ? `left direct at ${o.h}x${o.w}` : 'stride 2 (see --stride2-tile)';
+  return { m, stride, r: kh, pad, s, o };
+}
+
+/** `F(4,3)` when every rewritten conv has one tile, else each tile with its count. */
+export function describeTiles(report: WinogradReport): string {
+  const counts = new Map<string, number>();
+  for (const t of report.tiles) {
+    const label = t.stride === 2 ? `stride-2 F(${t.m},2)+odd` : t.r === 3 ? `F(${t.m},3)` : `space-to-depth stem F(${t.m},${t.r})`;
+    counts.set(label, (counts.get(label) ?? 0) + 1);
+  }
+  const [only] = counts.keys();
+  return counts.size === 1 ? (only ?? '') : `(${[...counts].map(([l, c]) => `${l} x${c}`).join(', ')})`;
 }
 
 /** Rewrite every eligible Conv of `graph` in place (BatchNorms folded first). */
 export function winogradGraph(graph: OnnxGraph, opts: WinogradOptions): WinogradReport {
   const { folded } = foldBatchNorms(graph);
   const shapes = inferChwShapes(graph);
-  const report: WinogradReport = { rewritten: [], skipped: [], foldedBatchNorms: folded.length, products: [] };
+  const report: WinogradReport = { rewritten: [], tiles: [], skipped: [], foldedBatchNorms: folded.length, products: [] };
   const next: OnnxNode[] = [];
   for (const node of graph.node) {
     if (node.opType !== 'Conv' || (node.domain ?? '') !== '') {
       next.push(node);
       continue;
     }
-    const s = shapes.get(node.input[0] ?? '');
-    const reason = whyNotWinograd(graph, node, s);
-    if (reason || !s) {
-      report.skipped.push({ node: node.name, reason: reason ?? 'input shape unknown' });
-      next.push(node);
+    const stem = opts.stem && opts.stem !== 'direct' ? spaceToDepthStem(graph, node, shapes.get(node.input[0] ?? '')) : undefined;
+    const conv = stem?.conv ?? node;
+    if (stem) next.push(...stem.nodes);
+    const plan = planWinograd(graph, conv, stem?.s ?? shapes.get(node.input[0] ?? ''), opts);
+    if (typeof plan === 'string') {
+      report.skipped.push({ node: node.name, reason: plan });
+      next.push(conv);
       continue;
     }
-    const r = rewriteConv(graph, node, s, opts);
+    const r = rewriteConv(graph, conv, plan, opts);
     next.push(...r.nodes);
     if (r.product) report.products.push(r.product);
     report.rewritten.push(node.name);
+    report.tiles.push({ m: plan.m, stride: plan.stride, r: plan.r });
   }
   graph.node = next;
   // The old weights and biases are read by nothing now.

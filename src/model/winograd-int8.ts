@@ -12,7 +12,7 @@ import {
 } from '../onnx/onnx-graph.js';
 import { chooseRange, type CalibrationMethod } from './activation-histogram.js';
 import { collectActivationStats, type FrameInputs } from './calibrate.js';
-import { whyNotWinograd, winogradGraph, type WinogradProduct, type WinogradReport } from './winograd-graph.js';
+import { planWinograd, winogradGraph, type WinogradOptions, type WinogradProduct, type WinogradReport } from './winograd-graph.js';
 import { inferChwShapes } from './winograd-shapes.js';
 import type { QdqPlan } from './qdq-insert.js';
 import { quantizeWeightsPerChannel } from './quant-params.js';
@@ -28,12 +28,17 @@ export interface WinogradInt8Options {
 // scales must share it; symmetric also fits V, whose transformed values have both signs even after a Relu.
 const ZERO_POINT = 128;
 
+/** The float rewrite under the integer product: stride-1 convs only, NHWC, one batched product for integerProduct to split. */
+function int8RewriteOptions(tile: WinogradTile): WinogradOptions {
+  return { tile, layout: 'nhwc', inputTransform: tile === 2 ? 'adds' : 'matmul', product: 'batched' };
+}
+
 /** Take the convs the Winograd rewrite will take out of the QDQ plan, so `applyQdq` leaves their weights float for it. */
-export function leaveWinogradConvsFloat(graph: OnnxGraph, plan: QdqPlan): number {
+export function leaveWinogradConvsFloat(graph: OnnxGraph, plan: QdqPlan, tile: WinogradTile): number {
   const shapes = inferChwShapes(graph);
   let left = 0;
   for (const n of [...plan.int8Nodes]) {
-    if (n.opType !== 'Conv' || whyNotWinograd(graph, n, shapes.get(n.input[0] ?? ''))) continue;
+    if (n.opType !== 'Conv' || typeof planWinograd(graph, n, shapes.get(n.input[0] ?? ''), int8RewriteOptions(tile)) === 'string') continue;
     plan.int8Nodes.delete(n);
     left++;
   }
@@ -117,7 +122,7 @@ function integerProduct(g: OnnxGraph, p: WinogradProduct, vScales: Float32Array)
  */
 export async function winogradInt8(model: OnnxModel, inputName: string, frames: FrameInputs, options: WinogradInt8Options): Promise<WinogradReport> {
   const g = model.graph;
-  const report = winogradGraph(g, { tile: options.tile, layout: 'nhwc', inputTransform: options.tile === 2 ? 'adds' : 'matmul', product: 'batched' });
+  const report = winogradGraph(g, int8RewriteOptions(options.tile));
   const positions = (options.tile + 2) ** 2;
   const names = report.products.flatMap((p) => Array.from({ length: positions }, (_, xi) => probeName(p, xi)));
   const stats = await collectActivationStats(probeModel(model, report.products, positions), inputName, names, frames);

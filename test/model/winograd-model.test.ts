@@ -1,4 +1,4 @@
-// `fieldeye model winograd`: the rewritten ResNet-18 (3x3 stride-1 convs as Winograd F(4,3) / F(2,3)) gives the direct model's logits within 1e-4 on the golden images.
+// `fieldeye model winograd`: the rewritten ResNet-18 (every plan: 3x3 convs as Winograd F(m,3) / stride-2 polyphase, the space-to-depth stem) gives the direct model's logits within 1e-4 on the golden images.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -53,29 +53,60 @@ describe('fieldeye model winograd', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  // Only the stride-1 rewrite: the 7x7 stem, the three stride-2 3x3 convs and the three 1x1 downsamples stay Convs.
+  const stride1Only = { rewritten: 13, direct: 7, kernels: ['1x1 s2', '1x1 s2', '1x1 s2', '3x3 s2', '3x3 s2', '3x3 s2', '7x7 s2'] };
+  const noStride2 = ['--stride2-tile', 'direct', '--stem-tile', 'direct'];
+  const f = (s: string): string => s.replace(/[()+]/g, (c) => `\\${c}`);
   const variants = [
-    { label: 'default F(4,3), NHWC transforms, one MatMul per position', args: [], tile: 4 },
-    { label: 'F(4,3), NHWC, one batched MatMul', args: ['--product', 'batched'], tile: 4 },
-    { label: 'F(2,3), NHWC, Add/Sub input transform', args: ['--tile', '2', '--input-transform', 'adds'], tile: 2 },
-    { label: 'F(2,3), NCHW transforms', args: ['--tile', '2', '--layout', 'nchw'], tile: 2 },
+    {
+      label: 'default plan: F(4,3), F(5,3) at 14x14, stride-2 polyphase at 28 and 14, space-to-depth stem',
+      args: [],
+      tiles: f('(space-to-depth stem F(4,4) x1, F(4,3) x10, stride-2 F(4,2)+odd x1, stride-2 F(7,2)+odd x1, F(5,3) x3)'),
+      rewritten: 16,
+      direct: 4,
+      kernels: ['1x1 s2', '1x1 s2', '1x1 s2', '3x3 s2'],
+    },
+    { label: 'F(4,3) only, NHWC transforms, one MatMul per position', args: ['--tile', '4', ...noStride2], tiles: f('F(4,3)'), ...stride1Only },
+    { label: 'F(4,3) only, NHWC, one batched MatMul', args: ['--tile', '4', '--product', 'batched', ...noStride2], tiles: f('F(4,3)'), ...stride1Only },
+    { label: 'F(2,3), NHWC, Add/Sub input transform', args: ['--tile', '2', '--input-transform', 'adds', ...noStride2], tiles: f('F(2,3)'), ...stride1Only },
+    {
+      label: 'F(2,3) and the default stride-2 and stem plans, NCHW transforms',
+      args: ['--tile', '2', '--layout', 'nchw'],
+      tiles: f('(space-to-depth stem F(4,4) x1, F(2,3) x13, stride-2 F(4,2)+odd x1, stride-2 F(7,2)+odd x1)'),
+      rewritten: 16,
+      direct: 4,
+      kernels: ['1x1 s2', '1x1 s2', '1x1 s2', '3x3 s2'],
+    },
+    {
+      label: 'stride 2 at 7x7 too (F(4,2))',
+      args: ['--stride2-tile', '28:4,14:7,7:4'],
+      tiles: f('(space-to-depth stem F(4,4) x1, F(4,3) x10, stride-2 F(4,2)+odd x2, stride-2 F(7,2)+odd x1, F(5,3) x3)'),
+      rewritten: 17,
+      direct: 3,
+      kernels: ['1x1 s2', '1x1 s2', '1x1 s2'],
+    },
   ];
   for (const v of variants) {
-    it(`${v.label}: rewrites the 13 3x3 stride-1 convs and keeps the logits within 1e-4 on every golden image`, async () => {
-      const out = join(dir, `resnet18-f${v.tile}${v.args.join('')}.onnx`);
+    it(`${v.label}: rewrites ${v.rewritten} convs and keeps the logits within 1e-4 on every golden image`, async () => {
+      const out = join(dir, `resnet18-${v.args.join('').replace(/[^a-z0-9]/gi, '')}.onnx`);
       const r = await runCli(['model', 'winograd', '--model', source.path, '--out', out, ...v.args]);
       expect([r.code, r.stderr]).toEqual([0, '']);
-      expect(r.stdout).toMatch(new RegExp(`13 conv\\(s\\) as Winograd F\\(${v.tile},3\\).*7 left direct; 20 BatchNormalization\\(s\\) folded`));
+      expect(r.stdout).toMatch(new RegExp(`${v.rewritten} conv\\(s\\) as Winograd ${v.tiles}.*${v.direct} left direct; 20 BatchNormalization\\(s\\) folded`));
       const rewritten = await loadModel(out, { logger: silentLogger });
       expect(rewritten.warnings).toEqual([]);
       expect(rewritten.card.name).toBe(`${source.card.name}-winograd`);
-      // What stays a Conv: the 7x7 stem, the three stride-2 3x3 convs and the three 1x1 downsamples.
       const graph = decodeModel(rewritten.bytes).graph;
-      const convs = graph.node.filter((n) => n.opType === 'Conv');
-      expect(convs).toHaveLength(7);
-      for (const c of convs) {
-        const k = findInitializer(graph, c.input[1] ?? '')?.dims.map(Number) ?? [];
-        expect(k[2] !== 3 || attrIntsOf(c, 'strides').some((s) => s !== 1), c.name).toBe(true);
-      }
+      const kernels = graph.node
+        .filter((n) => n.opType === 'Conv')
+        .map(
+          (c) =>
+            `${
+              findInitializer(graph, c.input[1] ?? '')
+                ?.dims.slice(2)
+                .join('x') ?? '?'
+            } s${attrIntsOf(c, 'strides')[0] ?? 1}`,
+        );
+      expect(kernels.sort()).toEqual(v.kernels);
       const worst = await worstLogitDiff(source, out);
       console.log(`winograd ${v.label} vs direct, ${manifest.fixtures.length} golden images: max abs logit difference ${worst.toExponential(2)}`);
       expect(worst).toBeLessThan(1e-4);
@@ -86,7 +117,7 @@ describe('fieldeye model winograd', () => {
     const out = join(dir, 'bad.onnx');
     const r = await runCli(['model', 'winograd', '--model', source.path, '--out', out, '--tile', '4', '--input-transform', 'adds']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--input-transform adds needs --tile 2/);
+    expect(r.stderr).toMatch(/--input-transform adds needs F\(2,3\) everywhere and nothing else .*add --tile 2 --stride2-tile direct --stem-tile direct/);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
   }, 60_000);
 });
