@@ -38,9 +38,10 @@ function defaultInt8(): string {
 
 function labelFor(path: string): { label: string; reference: boolean } {
   const card = existsSync(cardPathFor(path))
-    ? (JSON.parse(readFileSync(cardPathFor(path), 'utf8')) as { precision?: string; quantization?: { activations?: string } })
+    ? (JSON.parse(readFileSync(cardPathFor(path), 'utf8')) as { name?: string; precision?: string; quantization?: { activations?: string } })
     : {};
   const acts = card.quantization?.activations;
+  if (card.name?.endsWith('-winograd')) return { label: 'FP32, `fieldeye model winograd` defaults', reference: false };
   if (card.precision !== 'int8' || !acts) return { label: `FP32 ${basename(path, '.onnx')}`, reference: false };
   const isDefault = acts === DEFAULT_ACTIVATIONS;
   const flavour = acts === 'int8' ? 'S8S8' : 'U8S8';

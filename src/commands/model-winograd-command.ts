@@ -83,7 +83,7 @@ export async function modelWinogradCommand(opts: ModelWinogradCommandOptions, lo
 export function modelWinogradSubcommand(action: (opts: ModelWinogradCommandOptions) => Promise<void>): Command {
   return new Command('winograd')
     .description(
-      'Write a copy of a float32 model whose convs run as Winograd in standard ONNX ops (3x3 stride 1 as F(4,3)/F(5,3), 3x3 stride 2 in polyphase form, the 7x7 stem by space-to-depth; tile transforms around MatMuls, weights transformed once): fewer multiplies on the Pi 4; logits within 1e-4 of the direct model; writes its card.',
+      'Write a copy of a float32 model whose convs run as Winograd in standard ONNX ops (3x3 stride 1 as F(4,3)/F(5,3), 3x3 stride 2 in polyphase form, optionally the 7x7 stem by space-to-depth; tile transforms around MatMuls, weights transformed once): fewer multiplies on the Pi 4; logits within 1e-4 of the direct model; writes its card.',
     )
     .requiredOption('-m, --model <file>', 'float32 ONNX model with its .card.json')
     .requiredOption('-o, --out <file>', 'output .onnx path (the card is written next to it)')
@@ -92,7 +92,10 @@ export function modelWinogradSubcommand(action: (opts: ModelWinogradCommandOptio
       '--stride2-tile <m>',
       'stride-2 3x3 convs in polyphase form with output tile m (2-7), per output size, or direct, e.g. 28:4,14:7 (default 28:4,14:7, the rest direct)',
     )
-    .option('--stem-tile <m>', 'a 7x7 stride-2 stem on few channels as space-to-depth and Winograd F(m,4) (2-7), or direct (default 4)')
+    .option(
+      '--stem-tile <m>',
+      'a 7x7 stride-2 stem on few channels as space-to-depth and Winograd F(m,4) (2-7), or direct (default direct: 4 projects faster on a Pi 4 but moves 10 MB more a frame)',
+    )
     .option('--layout <nhwc|nchw>', 'layout of the tile transforms (default nhwc)')
     .option('--input-transform <matmul|adds>', 'input transform as a small MatMul, or Add/Sub (F(2,3) only) (default matmul)')
     .option(

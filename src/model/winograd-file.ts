@@ -8,13 +8,14 @@ import { ModelCardSchema, sha256Hex, type ModelCard } from '../vision/model-card
 import { describeTiles, winogradGraph, type WinogradOptions, type WinogradReport } from './winograd-graph.js';
 
 /**
- * Defaults: the fastest plan measured on the Pi 4 instrument whose logits stay within 1e-4 and whose transformed
- * weights are each used by at least 4 tiles a frame (the instrument cannot see DRAM traffic; see the closing note of
- * issue 20). Stride-1 3x3 convs as F(4,3) with the transforms in NHWC, where every tile cut copies whole channel
- * vectors, and one MatMul per transformed position so onnxruntime packs each 2-D U once at load; F(5,3) at 14x14
- * (3x3 tiles of 5 cover 14 with less waste than 4x4 tiles of 4); the stride-2 3x3 convs in polyphase form at 28x28
- * (F(4,2)) and 14x14 (F(7,2)) outputs, at 7x7 direct (one 7x7 output is 4 tiles: 42 MB of transformed weights for a
- * quarter fewer multiplies); the 7x7 stem as space-to-depth and F(4,4). The sizes are those of a 224x224 ResNet;
+ * Defaults: the fastest plan measured on the Pi 4 instrument whose logits stay within 1e-4, whose transformed weights
+ * are each used by at least 4 tiles a frame, and whose intermediates stay near the Pi 4's 1 MB L2 (the instrument
+ * counts instructions and cannot see DRAM traffic; see the closing note of issue 20). Stride-1 3x3 convs as F(4,3)
+ * with the transforms in NHWC, where every tile cut copies whole channel vectors, and one MatMul per transformed
+ * position so onnxruntime packs each 2-D U once at load; F(5,3) at 14x14 (3x3 tiles of 5 cover 14 with less waste
+ * than 4x4 tiles of 4); the stride-2 3x3 convs in polyphase form at 28x28 (F(4,2)) and 14x14 (F(7,2)) outputs, at
+ * 7x7 direct (4 tiles: 42 MB of transformed weights for a quarter fewer multiplies). The 7x7 stem stays direct:
+ * `--stem-tile 4` projects 6 ms faster but its products are 10 MB a frame. The sizes are those of a 224x224 ResNet;
  * other sizes get F(4,3) and direct stride-2 convs.
  */
 export const DEFAULT_WINOGRAD: WinogradOptions = {
@@ -22,7 +23,7 @@ export const DEFAULT_WINOGRAD: WinogradOptions = {
   tileBySize: { 14: 5 },
   stride2: 'direct',
   stride2BySize: { 28: 4, 14: 7 },
-  stem: 4,
+  stem: 'direct',
   inputTransform: 'matmul',
   layout: 'nhwc',
   product: 'split',

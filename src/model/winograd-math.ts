@@ -101,7 +101,8 @@ export function toomCook(points: readonly number[], m: number, r: number): { bt:
   return { bt: [...bt, polyFromRoots(points)], g: [...g, Array.from({ length: r }, (_, p) => (p === r - 1 ? 1 : 0))], at };
 }
 
-// Finite points per tile, smallest magnitudes first: ±1, ±2, ±½ keep Bᵀ and Aᵀ entries small (F(6,3)'s set is NNPACK's and ncnn's).
+// Finite points by count: ±1, ±2, ±½ keep Bᵀ and Aᵀ entries small (F(6,3)'s set is NNPACK's and ncnn's). Eight points
+// (F(7,3)) are the best set of bench/winograd-points.py's search, still ~4x F(6,3)'s float32 error.
 const POINTS: Record<number, number[]> = {
   1: [0],
   2: [0, -1],
