@@ -51,6 +51,8 @@ export interface SinkParts {
   /** A configuration fault the broker reveals once it answers (credentials, TLS). */
   onLinkFault: (error: ConfigError) => void;
   outPath?: string;
+  /** The broker at sinks.mqtt.url is this process's own (RunOptions.ownBroker). */
+  ownBroker?: boolean;
   stopped: () => boolean;
 }
 
@@ -130,7 +132,7 @@ async function openPublishing(
     secrets,
     url,
     protocolVersion,
-    embeddedBroker: mqtt.url === '',
+    embeddedBroker: mqtt.url === '' || parts.ownBroker === true,
     flightId: parts.sessions.current.flightId,
     sessions: parts.sessions,
     model: { card: parts.model.card, sha256: parts.model.sha256, classes: parts.model.labels.length, precision: parts.precision },

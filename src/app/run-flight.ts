@@ -29,6 +29,8 @@ export interface RunOptions {
   onResult?: (result: Result) => void;
   /** Abort to stop gracefully: no new frames, the frame in flight finishes, sinks flush and close. */
   signal?: AbortSignal;
+  /** sinks.mqtt.url is this process's own embedded broker (the demo's): no ACLs, so no warning that 3.1.1 hides refusals. */
+  ownBroker?: boolean;
 }
 
 export interface RunOutcome {
@@ -102,6 +104,7 @@ export async function runFlight(config: Config, secrets: Secrets, logger: Logger
           faultStop.abort();
         },
         ...(options.outPath !== undefined ? { outPath: options.outPath } : {}),
+        ...(options.ownBroker ? { ownBroker: true } : {}),
         stopped: () => options.signal?.aborted === true,
       },
       log,

@@ -95,6 +95,8 @@ export async function flyDemoSurvey(plan: DemoFlightPlan, quiet: Logger, out: De
       }),
       outPath: plan.resultsPath,
       signal: stop.signal,
+      // The broker is the demo's own aedes (demo-servers.ts): nobody has set ACLs on it.
+      ownBroker: true,
       onResult: (result) => {
         results.push(result);
         progress.tick();

@@ -124,6 +124,8 @@ describe('fieldeye demo', () => {
       expect(code, demo.stderr()).toBe(0);
       expect(demo.stderr()).toMatch(/demo model: built .*demo-head-[0-9a-f]{16}\.onnx/);
       expect(demo.stderr()).toMatch(/survey flight: simulated field seed 202/);
+      // The broker is the demo's own: no warning about refusals an ACL-free aedes never makes.
+      expect(demo.stderr()).not.toMatch(/cannot report refusals/);
 
       const flight = await surveyFlight();
       const truth = truthOf(flight);
