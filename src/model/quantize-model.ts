@@ -181,6 +181,7 @@ export async function quantizeModelFile(options: QuantizeOptions): Promise<Quant
   const sha256 = sha256Hex(bytes);
   const quantization: QuantizationInfo = {
     format: 'QDQ',
+    ...(winograd && options.winograd ? { winograd: { tile: options.winograd, convs: winograd.rewritten.length } } : {}),
     activations: options.activations,
     fusedOn: fusedOn(options.activations),
     weights: 'int8-per-channel-symmetric',

@@ -5,7 +5,10 @@ import { AccuracyReportSchema } from './accuracy-report.js';
 
 /** How an int8 model was made from its FP32 parent: written by `fieldeye quantize`, so a model's accuracy travels with it. */
 export const QuantizationInfoSchema = z.strictObject({
+  /** QDQ around every quantized op, except the convs listed under `winograd`. */
   format: z.literal('QDQ'),
+  /** 3x3 stride-1 convs rewritten as int8 Winograd F(tile,3): float transforms around MatMulInteger (`fieldeye quantize --winograd`). */
+  winograd: z.strictObject({ tile: z.number().int().min(2), convs: z.number().int().positive() }).optional(),
   /** Activations 8-bit asymmetric per tensor (uint8 = U8S8, the default; int8 = S8S8), weights int8 symmetric per output channel (zero point 0). */
   activations: z.enum(['int8', 'uint8']),
   /** The CPUs on which onnxruntime runs every Conv, Add and Gemm of this flavour as a QLinear kernel. Optional: earlier cards lack it. */

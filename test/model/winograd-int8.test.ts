@@ -87,6 +87,7 @@ describe('fieldeye quantize --winograd 2 (seed-1 ResNet-18, real frames)', () =>
     expect(ops['MatMul'] ?? 0).toBe(2 * 13); // the float output transforms only
     expect(cards.winograd?.precision).toBe('int8');
     expect(cards.winograd?.provenance).toMatch(/13 3x3 stride-1 convs as int8 Winograd F\(2,3\)/);
+    expect([cards.winograd?.quantization?.winograd, cards.direct?.quantization?.winograd]).toEqual([{ tile: 2, convs: 13 }, undefined]);
     expect((await loadModel(out.winograd, { logger: silentLogger })).warnings).toEqual([]);
   });
 
