@@ -1,7 +1,7 @@
 // The page's class-map layer: a flight's footprints clipped exactly against square UTM cells by the ground station's
 // own class-map code (the numbers `fieldeye ground classmap` writes), each cell with its majority top-1 class and share.
-import { CellAccumulator } from '../ground/class-map-cells.js';
-import { utmZoneOf } from '../ground/class-map-utm.js';
+import { CellAccumulator } from '../geo/class-map-cells.js';
+import { utmZoneOf } from '../geo/utm.js';
 import type { ResultView } from './dashboard-types.js';
 
 /** Cell sizes the route accepts, metres: below a metre a footprint is thousands of cells, above a kilometre one cell. */

@@ -1,7 +1,7 @@
 // The coverage check: the union of a flight's footprints against the field boundary (or their convex hull), in a UTM
 // zone so areas are in square metres; the gaps, survey lines over them, frames that do not count, and blurred frames.
 import polygonClipping, { type MultiPolygon, type Pair, type Polygon } from 'polygon-clipping';
-import { fromUtm, toUtm, utmZoneOf } from '../ground/class-map-utm.js';
+import { fromUtm, toUtm, utmZoneOf } from '../geo/utm.js';
 import { COVERAGE_MAX_SEQS, COVERAGE_SCHEMA_VERSION, type Coverage, type GeoJsonMultiPolygon } from '../publish/coverage-schema.js';
 import { convexHull, linesOverGap, mainDirection, median, multiPolygonArea, polygonArea, ringArea, unionAll, widthAcross } from './coverage-geometry.js';
 import { blurCheck } from './coverage-blur.js';

@@ -2,8 +2,8 @@
 // to the field (a boundary, or the footprints' convex hull), each with the class map's area-weighted label shares.
 import polygonClipping, { type MultiPolygon, type Pair, type Polygon } from 'polygon-clipping';
 import { mainCourseDeg, toGrid, type GridFrame } from '../geo/grid-frame.js';
-import { CellAccumulator } from '../ground/class-map-cells.js';
-import { toUtm, utmZoneOf, type UtmZone } from '../ground/class-map-utm.js';
+import { CellAccumulator } from '../geo/class-map-cells.js';
+import { toUtm, utmZoneOf, type UtmZone } from '../geo/utm.js';
 import { FieldeyeError } from '../platform/fieldeye-error.js';
 import { convexHull, multiPolygonArea } from './coverage-geometry.js';
 import type { FieldBoundary } from './coverage-frame.js';

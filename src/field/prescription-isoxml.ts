@@ -17,7 +17,7 @@ import {
 import { js2xml } from 'isoxml/dist/xmlManager.js';
 import { toGrid } from '../geo/grid-frame.js';
 import { metresPerDegree } from '../geo/local-metres.js';
-import { toUtm } from '../ground/class-map-utm.js';
+import { toUtm } from '../geo/utm.js';
 import type { FieldBoundary } from './coverage-frame.js';
 import { cellIndex, cellIndexAt, type PrescriptionGrid } from './prescription-grid.js';
 import { RATE_UNITS, type PrescriptionRules } from './prescription-rules.js';

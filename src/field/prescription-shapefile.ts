@@ -3,7 +3,7 @@
 import { zip } from '@mapbox/shp-write';
 import type { Pair, Ring } from 'polygon-clipping';
 import { fromGrid } from '../geo/grid-frame.js';
-import { fromUtm } from '../ground/class-map-utm.js';
+import { fromUtm } from '../geo/utm.js';
 import { ringArea } from './coverage-geometry.js';
 import type { PrescriptionGrid } from './prescription-grid.js';
 

@@ -2,9 +2,9 @@
 // into a UTM zone, clipped exactly against square cells aligned to multiples of the cell size, and each cell's
 // area per top-1 label summed, so a class's share of a cell is the share of the imaged ground it covers there.
 // The cells are north-up by default; `fieldeye prescribe` passes a rotated frame (cells along a machine's course).
-import { fromGrid, NORTH_UP, toGrid, type GridFrame } from '../geo/grid-frame.js';
-import { fromUtm, toUtm, type UtmZone } from './class-map-utm.js';
-import type { LonLat, SimpleGeometry } from './wkb.js';
+import { fromGrid, NORTH_UP, toGrid, type GridFrame } from './grid-frame.js';
+import { fromUtm, toUtm, type UtmZone } from './utm.js';
+import type { LonLat, SimpleGeometry } from './simple-geometry.js';
 
 /**
  * Pieces smaller than this (m²) are not counted, on both sides: a footprint whose edge runs along a cell boundary

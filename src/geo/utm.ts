@@ -1,9 +1,10 @@
-// UTM on WGS 84 (EPSG:326xx north, 327xx south) for the class map: picks the zone of a selection's centre and
-// projects footprints into it and cell corners back, with Krüger's series to order n^6 (Karney 2011), accurate to
-// well under a millimetre within a zone: the GeoPackage class map must agree with PostGIS's (PROJ's) to 1e-6.
+// UTM on WGS 84 (EPSG:326xx north, 327xx south) for class maps, prescriptions and coverage: picks the zone of a
+// selection's centre and projects footprints into it and cell corners back, with Krüger's series to order n^6
+// (Karney 2011), accurate to well under a millimetre within a zone: the GeoPackage class map must agree with
+// PostGIS's (PROJ's) to 1e-6, and the tests compare the two.
 //
-// Written here rather than taken from npm: proj4 is not a dependency, and the GeoPackage side needs only this one
-// projection; PostGIS does its own (ST_Transform) and the tests compare the two.
+// Kept rather than replaced by proj4 (now a dependency for field boundaries): every class map, prescription and
+// coverage figure already written was computed with this series, and a replay must give the same numbers.
 
 const A = 6_378_137; // WGS 84 semi-major axis, metres
 const F = 1 / 298.257223563;

@@ -4,10 +4,10 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../config/config-error.js';
-import { CellAccumulator, type ClassMapCell } from './class-map-cells.js';
+import { CellAccumulator, type ClassMapCell } from '../geo/class-map-cells.js';
 import { selectionWhere, type ClassMapSelection } from './class-map-options.js';
 import { CELL_BATCH, type ClassMapSource, type SelectionExtent } from './class-map-source.js';
-import type { UtmZone } from './class-map-utm.js';
+import type { UtmZone } from '../geo/utm.js';
 import { registerGpkgFunctions, wkbOfGpkgBlob } from './gpkg-geometry.js';
 import { geometryOfWkb } from './wkb-geojson.js';
 

@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ConfigError } from '../config/config-error.js';
-import type { ClassMapCell } from './class-map-cells.js';
+import type { ClassMapCell } from '../geo/class-map-cells.js';
 import { encodeGpkgGeometry, registerGpkgFunctions } from './gpkg-geometry.js';
 import { createGeoPackageSchema, WGS84_SRS_ID } from './gpkg-schema.js';
 import type { CellValue, ColumnKind, ColumnSpec, TableSpec } from './ground-tables.js';

@@ -4,10 +4,10 @@
 import pg from 'pg';
 import { ConfigError } from '../config/config-error.js';
 import { redactUrl } from '../platform/redact-url.js';
-import { MIN_PIECE_M2, type ClassMapCell } from './class-map-cells.js';
+import { MIN_PIECE_M2, type ClassMapCell } from '../geo/class-map-cells.js';
 import { selectionWhere, type ClassMapSelection } from './class-map-options.js';
 import { CELL_BATCH, type ClassMapSource, type SelectionExtent } from './class-map-source.js';
-import type { UtmZone } from './class-map-utm.js';
+import type { UtmZone } from '../geo/utm.js';
 import { geometryOfWkb } from './wkb-geojson.js';
 
 /**

@@ -1,8 +1,8 @@
 // Where the class map's footprints come from: the station's GeoPackage (clipped in TypeScript) or its PostGIS
 // (clipped in SQL); both answer the same two questions, so the command and the tests treat them alike.
-import type { ClassMapCell } from './class-map-cells.js';
+import type { ClassMapCell } from '../geo/class-map-cells.js';
 import type { ClassMapSelection } from './class-map-options.js';
-import type { UtmZone } from './class-map-utm.js';
+import type { UtmZone } from '../geo/utm.js';
 
 /** How many footprints the selection holds and their lon/lat bounds (null bounds when there are none). */
 export interface SelectionExtent {

@@ -9,7 +9,7 @@ import { classMapSelection, describeSelection, parseCellM, type ClassMapSelectio
 import { ClassMapWriter } from './class-map-output.js';
 import { PostgisClassMapSource } from './class-map-postgis.js';
 import { centreOf, type ClassMapSource } from './class-map-source.js';
-import { utmZoneOf } from './class-map-utm.js';
+import { utmZoneOf } from '../geo/utm.js';
 import { groundCommandFailed } from './ground-command-failure.js';
 import { loadGroundConfig } from './ground-config.js';
 

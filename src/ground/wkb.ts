@@ -5,12 +5,9 @@
 // `@types/node` as a runtime dependency, and `@ngageoint/geopackage` brings a whole GeoPackage stack (and its own
 // SQLite) for what is ~60 lines; both GeoPackage blobs and PostGIS (ST_GeomFromWKB) take plain WKB.
 
-export type LonLat = readonly [number, number];
+import type { LonLat, SimpleGeometry } from '../geo/simple-geometry.js';
 
-export type SimpleGeometry =
-  | { type: 'Point'; coordinates: LonLat }
-  | { type: 'LineString'; coordinates: readonly LonLat[] }
-  | { type: 'Polygon'; coordinates: readonly (readonly LonLat[])[] };
+export type { LonLat, SimpleGeometry };
 
 /** Bounding box as GeoPackage orders it: [minX, maxX, minY, maxY]. */
 export type Envelope = readonly [number, number, number, number];

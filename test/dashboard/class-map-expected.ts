@@ -1,7 +1,7 @@
 // Test helper: the class map the ground station's own code makes of a flight's results (10 m UTM cells, zone of the
 // footprints' centre): what the dashboard's class-map layer must draw for them.
-import { CellAccumulator, type ClassMapCell } from '../../src/ground/class-map-cells.js';
-import { utmZoneOf } from '../../src/ground/class-map-utm.js';
+import { CellAccumulator, type ClassMapCell } from '../../src/geo/class-map-cells.js';
+import { utmZoneOf } from '../../src/geo/utm.js';
 import type { Result } from '../../src/publish/result-schema.js';
 
 export function expectedClassMap(results: readonly Result[], cellM = 10): ClassMapCell[] {

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/dashboard/dashboard-types.js';
 import { readFlight, readResults } from '../../src/flight/flight-reader.js';
 import { offsetLatLon } from '../../src/geo/footprint.js';
-import type { ClassMapCell } from '../../src/ground/class-map-cells.js';
+import type { ClassMapCell } from '../../src/geo/class-map-cells.js';
 import type { Result } from '../../src/publish/result-schema.js';
 import { ZONE_COLOURS } from '../../src/sim/field-truth-image.js';
 import { SIMULATED_ORIGIN, type SimulatedFrameTruth } from '../../src/sim/simulator.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pair } from 'polygon-clipping';
 import { computeCoverage, type CoverageFrame, type FieldBoundary } from '../../src/field/coverage-compute.js';
-import { fromUtm, toUtm, utmZoneOf } from '../../src/ground/class-map-utm.js';
+import { fromUtm, toUtm, utmZoneOf } from '../../src/geo/utm.js';
 import { CoverageSchema } from '../../src/publish/coverage-schema.js';
 
 const zone = utmZoneOf(0.1, 52.2);

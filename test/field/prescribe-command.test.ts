@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { PolygonPolygonTypeEnum, LineStringLineStringTypeEnum } from 'isoxml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toUtm, utmZoneOf } from '../../src/ground/class-map-utm.js';
+import { toUtm, utmZoneOf } from '../../src/geo/utm.js';
 import { metresPerDegree } from '../../src/geo/local-metres.js';
 import { SIMULATED_ORIGIN } from '../../src/sim/simulator.js';
 import { createField } from '../../src/sim/simulator-field.js';

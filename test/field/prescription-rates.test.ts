@@ -2,8 +2,8 @@
 // (area kept), and the rules' buffer and small-zone merging on hand-made grids.
 import { describe, expect, it } from 'vitest';
 import { fromGrid, mainCourseDeg, toGrid, type GridFrame } from '../../src/geo/grid-frame.js';
-import { CellAccumulator } from '../../src/ground/class-map-cells.js';
-import { fromUtm, utmZoneOf } from '../../src/ground/class-map-utm.js';
+import { CellAccumulator } from '../../src/geo/class-map-cells.js';
+import { fromUtm, utmZoneOf } from '../../src/geo/utm.js';
 import type { GridCell } from '../../src/field/prescription-grid.js';
 import { applyRules } from '../../src/field/prescription-rates.js';
 import { parseRules } from '../../src/field/prescription-rules.js';

@@ -1,8 +1,8 @@
 // The class map's UTM projection and cell clipping, against PROJ's figures (PostGIS 3.3 / PROJ 9.1 ST_Transform) and
 // areas worked out by hand.
 import { expect, test } from 'vitest';
-import { CellAccumulator, clippedArea } from '../../src/ground/class-map-cells.js';
-import { fromUtm, toUtm, utmZoneOf } from '../../src/ground/class-map-utm.js';
+import { CellAccumulator, clippedArea } from '../../src/geo/class-map-cells.js';
+import { fromUtm, toUtm, utmZoneOf } from '../../src/geo/utm.js';
 
 /** lon, lat, EPSG, easting, northing as `ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), epsg)` gives them. */
 const PROJ: Array<[number, number, number, number, number]> = [

@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
-import { fromUtm } from '../../src/ground/class-map-utm.js';
+import { fromUtm } from '../../src/geo/utm.js';
 import { GeoPackageGroundStore } from '../../src/ground/geopackage-store.js';
 import type { GroundRecord, GroundStore } from '../../src/ground/ground-store.js';
 import { PostgisGroundStore } from '../../src/ground/postgis-store.js';

@@ -1,7 +1,7 @@
 // Test fixtures for the class map: footprints laid out in UTM metres (so the expected areas are worked out by hand),
 // turned into stored results in EPSG:4326, and the class_map layer read back from the GeoPackage the command wrote.
 import Database from 'better-sqlite3';
-import { fromUtm, utmZoneOfEpsg } from '../../src/ground/class-map-utm.js';
+import { fromUtm, utmZoneOfEpsg } from '../../src/geo/utm.js';
 import type { GroundRecord } from '../../src/ground/ground-store.js';
 import { wkbOfGpkgBlob } from '../../src/ground/gpkg-geometry.js';
 import { geometryOfWkb } from '../../src/ground/wkb-geojson.js';
