@@ -51,6 +51,8 @@ export async function modelWinogradCommand(opts: ModelWinogradCommandOptions, lo
   const tile = parseTileSpec('--tile', opts.tile);
   const stride2 = parseTileSpec('--stride2-tile', opts.stride2Tile);
   const stem = parseTileSpec('--stem-tile', opts.stemTile);
+  // F(m,4) needs m + 2 finite points; past 5 that is the 8-point set, too inaccurate for the stem's 12 channels.
+  if (typeof stem?.all === 'number' && stem.all > 5) throw new Error(`--stem-tile: F(m,4) is available for m = 2 to 5, or direct (received ${stem.all})`);
   if (tile?.all === 'direct') throw new Error('--tile direct would rewrite nothing; give a tile, e.g. 4 or 4,7:direct');
   const layout = oneOf<WinogradLayout>('--layout', opts.layout, ['nchw', 'nhwc']);
   const inputTransform = oneOf<InputTransformMode>('--input-transform', opts.inputTransform, ['adds', 'matmul']);
@@ -94,7 +96,7 @@ export function modelWinogradSubcommand(action: (opts: ModelWinogradCommandOptio
     )
     .option(
       '--stem-tile <m>',
-      'a 7x7 stride-2 stem on few channels as space-to-depth and Winograd F(m,4) (2-7), or direct (default direct: 4 projects faster on a Pi 4 but moves 10 MB more a frame)',
+      'a 7x7 stride-2 stem on few channels as space-to-depth and Winograd F(m,4) (2-5), or direct (default direct: 4 projects faster on a Pi 4 but moves 10 MB more a frame)',
     )
     .option('--layout <nhwc|nchw>', 'layout of the tile transforms (default nhwc)')
     .option('--input-transform <matmul|adds>', 'input transform as a small MatMul, or Add/Sub (F(2,3) only) (default matmul)')

@@ -113,6 +113,22 @@ describe('fieldeye model winograd', () => {
     }, 240_000);
   }
 
+  it('refuses tile plans it cannot build, naming the flag and the value, and writes nothing', async () => {
+    const out = join(dir, 'bad-plan.onnx');
+    const cases: Array<[string[], RegExp]> = [
+      [['--tile', '9'], /--tile: tile 9 is not one of 2, 3, 4, 5, 6, 7 or direct/],
+      [['--stride2-tile', '14-7'], /--stride2-tile: tile 14-7 is not one of/],
+      [['--stride2-tile', 'x:4'], /--stride2-tile: x:4 is not SIZE:TILE/],
+      [['--stem-tile', '7'], /--stem-tile: F\(m,4\) is available for m = 2 to 5, or direct \(received 7\)/],
+      [['--tile', 'direct'], /--tile direct would rewrite nothing/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCli(['model', 'winograd', '--model', source.path, '--out', out, ...args]);
+      expect([r.code === 0, r.stderr]).toEqual([false, expect.stringMatching(message)]);
+    }
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+  }, 60_000);
+
   it('refuses Add/Sub input transforms for F(4,3) and writes nothing', async () => {
     const out = join(dir, 'bad.onnx');
     const r = await runCli(['model', 'winograd', '--model', source.path, '--out', out, '--tile', '4', '--input-transform', 'adds']);
