@@ -42,7 +42,7 @@ interface Context {
   seconds: number;
   fp32: string;
   int8: { activations: ActivationType; path: string; accuracy: AccuracyReport }[];
-  /** The seed-1 model through `fieldeye model winograd` with its defaults (built for the pi4 section only). */
+  /** The seed-1 model through `fieldeye model winograd` with its defaults (built for the inference and pi4 sections). */
   winograd?: string;
 }
 
@@ -92,7 +92,8 @@ async function inferenceSection(ctx: Context): Promise<SectionResult> {
     ...DEFAULT_INFERENCE_BENCH,
     threads: ctx.threads,
     minSeconds: ctx.seconds,
-    models: [ctx.fp32, ...ctx.int8.map((m) => m.path)],
+    // The Winograd FP32 last: the FP32 verdicts and the 2x target read the first FP32 row, the direct model.
+    models: [ctx.fp32, ...ctx.int8.map((m) => m.path), ...(ctx.winograd ? [ctx.winograd] : [])],
   });
   return {
     markdown: `### Inference (onnxruntime, batch 1, spinning off)\n\n${formatInferenceTable(rows, (p) => basename(p))}\n\n${formatPrecisionVerdicts(rows)}`,
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
   const fp32 = await ensureSynthModel(1, generatedModelsDir());
   const ctx: Context = { threads, seconds, fp32, int8: await quantizedModels(fp32) };
   // Rebuilt every time (about 10 s): the plan is the command's current default, whatever was cached.
-  if (only.has('pi4'))
+  if (only.has('pi4') || only.has('inference'))
     ctx.winograd = (await winogradFile({ modelPath: fp32, outPath: join(generatedModelsDir(), 'bench-resnet18-seed1-winograd.onnx') })).outPath;
   const machine = machineInfo();
   const startedAt = new Date();
