@@ -61,7 +61,8 @@ export class FlightWriter {
   #frames: LinesFile;
   #telemetry: LinesFile;
   #results: LinesFile;
-  #frameWrites: Promise<unknown>[] = [];
+  /** The last frame's line, settled: the next line waits for it, and close() for all of them (each waited for its image and the line before). */
+  #lastFrameLine: Promise<unknown> = Promise.resolve();
   #count = 0;
   #bytes = 0;
   #full = false;
@@ -159,9 +160,16 @@ export class FlightWriter {
     const line = `${JSON.stringify(record)}\n`;
     if (!this.#fits(frame.bytes.length + line.length)) return null;
     this.#count++;
-    // The image first, then its line: a reader never meets a line whose file was not started.
-    const write = writeFile(join(this.dir, file), frame.bytes).then(() => this.#frames.append(line));
-    this.#frameWrites.push(write.catch((err: Error) => this.#logger?.error({ dir: this.dir, seq, err: err.message }, 'recording: frame not written')));
+    // The image first, then its line: a reader never meets a line whose file was not started. The images are written
+    // side by side, the lines one after another in seq order (a small image finishing before a large one must not
+    // put its line first: the same flight would write different bytes).
+    const imageWritten = writeFile(join(this.dir, file), frame.bytes);
+    const previous = this.#lastFrameLine;
+    const write = Promise.all([imageWritten, previous]).then(() => this.#frames.append(line));
+    // Settled only once the line before is, even when this image fails at once: the order holds past a failure.
+    this.#lastFrameLine = Promise.allSettled([previous, write]).then(([, outcome]) => {
+      if (outcome.status === 'rejected') this.#logger?.error({ dir: this.dir, seq, err: (outcome.reason as Error).message }, 'recording: frame not written');
+    });
     return record;
   }
 
@@ -198,7 +206,7 @@ export class FlightWriter {
   /** Waits for every queued write, makes the files durable and writes the final manifest. Safe to call twice. */
   close(reason: NonNullable<FlightManifest['end']>['reason'] = 'source-ended'): Promise<FlightManifest> {
     this.#closed ??= (async () => {
-      await Promise.all(this.#frameWrites);
+      await this.#lastFrameLine;
       await Promise.all([this.#frames.close(), this.#telemetry.close(), this.#results.close()]);
       this.#manifest.end = {
         endedAt: this.#endedAt().toISOString(),

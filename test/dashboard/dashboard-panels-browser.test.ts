@@ -138,7 +138,8 @@ describe('the drone panel after a replayed flight', () => {
     expect(text).not.toMatch(/\bnull\b|\bundefined\b|\bNaN\b|\bn\/a\b|\[object/);
     expect(await label(page, 'simulator', 'fps')).toMatch(/^rate \(results\/s over \d+(\.\d)? s\)$/);
     expect(await value(page, 'simulator', 'fps')).toBe(report.fps.toFixed(1));
-    expect(await value(page, 'simulator', 'latency')).toMatch(/^\d+ \/ \d+ ms$/);
+    // The last report's window may hold no result (a replay at full speed on a loaded machine): then the panel says so.
+    expect(await value(page, 'simulator', 'latency')).toMatch(report.latencyMs ? /^\d+ \/ \d+ ms$/ : /^no result in the last \d+(\.\d+)? s$/);
     expect(await value(page, 'simulator', 'outbox')).toMatch(/^\d+ waiting( \(oldest \d+ s\))? · \d+ acknowledged · \d+ dropped · \d+ refused/);
     expect(await value(page, 'simulator', 'precision')).toMatch(/^(fp32|int8), /);
     expect(await value(page, 'simulator', 'clock')).toMatch(/^stamped with .+ \(reference: (system|GPS)\) · system clock synchronised: (yes|no|cannot tell)$/);

@@ -58,6 +58,17 @@ describe('FlightWriter + readFlight', () => {
     expect(fa!.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('writes frames.jsonl in the order frames were handed over, whichever image file finishes first', async () => {
+    const dir = join(tmp(), 'f');
+    const w = await FlightWriter.create(dir, flight, { maxBytes: null });
+    // A large image first and small ones after: their writes finish in the other order.
+    w.writeFrame({ capturedAtMs: 1000, timeSource: 'sensor', name: 'big.jpg', bytes: Buffer.alloc(64 << 20, 1), source: {} });
+    for (let i = 1; i <= 5; i++) w.writeFrame({ capturedAtMs: 1000 + i, timeSource: 'sensor', name: `small-${i}.jpg`, bytes: Buffer.from([i]), source: {} });
+    await w.close();
+    const lines = readFileSync(join(dir, 'frames.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { seq: number }).seq)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
   it('keeps raw yuv420 frames raw, and a replay source hands them back with their layout, in capture order, none dropped', async () => {
     const dir = join(tmp(), 'f');
     const w = await FlightWriter.create(dir, flight, { maxBytes: null });
