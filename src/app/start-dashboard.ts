@@ -24,6 +24,7 @@ import { MqttSubscriber } from '../dashboard/mqtt-subscriber.js';
 import { SseHub } from '../dashboard/sse-hub.js';
 import { loadStaticAssets } from '../dashboard/static-assets.js';
 import { fieldOverlayView, type FieldOverlay } from '../dashboard/map-layer-routes.js';
+import { LiveClassMaps } from '../dashboard/live-class-maps.js';
 import { closeTileSource, openTileSource, tilesView } from '../dashboard/tile-source.js';
 import { topicLayout, type TopicLayout } from '../publish/topic-layout.js';
 import { UploadClassifier } from '../dashboard/upload-classifier.js';
@@ -213,8 +214,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const guard = new AccessGuard(options.token, settings.host);
     warnIfUnguarded(settings.host, options.token, logger);
     const flights = { archive, pageMax: pageMaxFor(settings.maxResultsPerDrone) };
+    const liveClassMaps = new LiveClassMaps(state);
+    cleanups.push(() => liveClassMaps.close());
     // The server reads deps.uploads per request, so enableTryPhoto can hand it a classifier later.
-    const mapLayers = { field: () => field?.overlay ?? null, state, archive, pageMax: flights.pageMax };
+    const mapLayers = { field: () => field?.overlay ?? null, liveClassMaps, archive, pageMax: flights.pageMax };
     const deps = { assets, guard, state, hub, snapshot, tiles, uploads, uploadMaxBytes, flights, mapLayers, logger };
     const server = createDashboardServer(deps);
     const url = await listenDashboard(server, settings, cleanups);

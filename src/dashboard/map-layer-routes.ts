@@ -1,11 +1,11 @@
 // The map layers' routes: GET /field.png (the field picture given to the dashboard, e.g. the demo's simulated truth)
-// and GET /api/class-map?drone=&cellM= (the drone's live flight, from memory) or ?drone=&flight=&from=store (a stored
-// flight, from the ground store): a flight's class map.
+// and GET /api/class-map?drone=&cellM=[&since=] (the drone's live flight, kept up to date in memory) or
+// ?drone=&flight=&from=store (a stored flight, from the ground store): a flight's class map.
 import type { ServerResponse } from 'node:http';
-import type { DashboardState } from './dashboard-state.js';
 import type { FieldOverlayView, ResultView } from './dashboard-types.js';
 import type { FlightArchive } from './flight-archive.js';
 import { CLASS_MAP_CELL_M, classMapView } from './class-map-view.js';
+import type { LiveClassMaps } from './live-class-maps.js';
 
 /** A field picture as the dashboard is handed it: the PNG and where it lies. */
 export interface FieldOverlay {
@@ -23,7 +23,7 @@ const STORED_RESULTS_MAX = 50_000;
 export interface MapLayerRoutes {
   /** Read per request: the demo hands the field over once the page is already up. */
   field(): FieldOverlay | null;
-  state: DashboardState;
+  liveClassMaps: LiveClassMaps;
   archive: FlightArchive | null;
   /** Results per page read from the store. */
   pageMax: number;
@@ -67,8 +67,9 @@ async function classMap(url: URL, res: ServerResponse, routes: MapLayerRoutes): 
     return;
   }
   if (url.searchParams.get('from') !== 'store') {
-    const live = routes.state.flightResults(droneId);
-    if (live) sendJson(res, 200, classMapView(droneId, live.flightId, live.results, cellM));
+    // ?since=REVISION (what the page has): only the cells changed after it; anything else gets every cell.
+    const live = routes.liveClassMaps.view(droneId, cellM, url.searchParams.get('since')?.slice(0, 40) ?? null);
+    if (live) sendJson(res, 200, live);
     else sendJson(res, 404, { error: `no drone "${droneId.slice(0, 80)}" is shown` });
     return;
   }

@@ -71,11 +71,14 @@ interface Tally {
   footprints: number;
   scoreArea: number;
   byLabel: Map<string, number>;
+  /** The footprint count (`added`) when a footprint last reached this cell: what changed since a given count. */
+  touched: number;
 }
 
 /** Adds footprints one at a time; holds one tally per cell touched, never the footprints. */
 export class CellAccumulator {
   private readonly tallies = new Map<string, Tally>();
+  private footprintsAdded = 0;
 
   constructor(
     private readonly zone: UtmZone,
@@ -88,8 +91,14 @@ export class CellAccumulator {
     return this.tallies.size;
   }
 
+  /** Footprints given to add() so far: the revision cellsTouchedAfter() counts from. */
+  get added(): number {
+    return this.footprintsAdded;
+  }
+
   /** A footprint's exterior ring in lon/lat (closed or not), its top-1 label and score. */
   add(ring: readonly LonLat[], label: string, score: number): void {
+    this.footprintsAdded += 1;
     const points = ring.map(([lon, lat]) => {
       const [e, n] = toUtm(this.zone, lon, lat);
       return toGrid(this.frame, e, n);
@@ -116,18 +125,24 @@ export class CellAccumulator {
     const key = `${row}:${col}`;
     let t = this.tallies.get(key);
     if (t === undefined) {
-      t = { row, col, footprints: 0, scoreArea: 0, byLabel: new Map() };
+      t = { row, col, footprints: 0, scoreArea: 0, byLabel: new Map(), touched: 0 };
       this.tallies.set(key, t);
     }
     t.footprints += 1;
     t.scoreArea += score * area;
     t.byLabel.set(label, (t.byLabel.get(label) ?? 0) + area);
+    t.touched = this.footprintsAdded;
   }
 
   /** Every touched cell, by row then column. */
   cells(): ClassMapCell[] {
-    const sorted = [...this.tallies.values()].sort((a, b) => a.row - b.row || a.col - b.col);
-    return sorted.map((t) => summarize(t, this.zone, this.cellM, this.frame));
+    return this.cellsTouchedAfter(0);
+  }
+
+  /** The cells a footprint reached after the first `added` footprints (all of them for 0), by row then column. */
+  cellsTouchedAfter(added: number): ClassMapCell[] {
+    const touched = [...this.tallies.values()].filter((t) => t.touched > added);
+    return touched.sort((a, b) => a.row - b.row || a.col - b.col).map((t) => summarize(t, this.zone, this.cellM, this.frame));
   }
 }
 

@@ -14,7 +14,7 @@ export function expectedClassMap(results: readonly Result[], cellM = 10): ClassM
   return cells.cells();
 }
 
-/** Every class-map cell the page drew: its row, column, class and share (page-side code as a string: no DOM types here). */
+/** Every class-map cell the page drew: its drone, row, column, class and share (page-side code as a string: no DOM types here). */
 export const DRAWN_CELLS = `Array.from(document.querySelectorAll('path.fe-classcell')).map((p) => ({
-  row: Number(p.dataset.row), col: Number(p.dataset.col), label: p.dataset.label, share: Number(p.dataset.share),
+  drone: p.dataset.drone, row: Number(p.dataset.row), col: Number(p.dataset.col), label: p.dataset.label, share: Number(p.dataset.share),
 }))`;

@@ -210,6 +210,34 @@ describe('fieldeye dashboard --store: past flights from the ground store', () =>
     await expect.poll(() => page.locator('path.fe-marker').count(), POLL).toBe(1);
     expect(await banner.isVisible()).toBe(false);
     expect(await page.locator('.fe-legend-label').allTextContents()).toEqual(['crop']);
+
+    // The live drone's class map grows with its flight: after the first answer the page asks only for the changes
+    // (?since=), and what it draws stays the map of every result so far.
+    const asked: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/api/class-map?drone=live-1')) asked.push(req.url());
+    });
+    const live = [surveyResult('live-1', 'now', 0, 2)];
+    const sender = await connectAsync(broker.url, { protocolVersion: 5, reconnectPeriod: 0, clientId: `test-live-more-${process.pid}` });
+    for (const batch of [
+      [1, 6],
+      [6, 12],
+      [12, 20],
+    ]) {
+      for (let seq = batch[0]!; seq < batch[1]!; seq++) {
+        live.push(surveyResult('live-1', 'now', seq, 2));
+        await sender.publishAsync('fieldeye/v1/live-1/result', JSON.stringify(live.at(-1)), { qos: 1 });
+      }
+      const want = expectedClassMap(live).map((c) => [c.row, c.col, c.majorityLabel, Number(c.majorityShare.toFixed(9))]);
+      const liveCells = async () =>
+        ((await page.evaluate(DRAWN_CELLS)) as Array<{ drone: string; row: number; col: number; label: string; share: number }>)
+          .filter((c) => c.drone === 'live-1')
+          .sort((a, b) => a.row - b.row || a.col - b.col)
+          .map((c) => [c.row, c.col, c.label, Number(c.share.toFixed(9))]);
+      await expect.poll(liveCells, POLL).toEqual(want);
+    }
+    await sender.endAsync();
+    expect(asked.some((u) => u.includes('since='))).toBe(true);
     expect(errors).toEqual([]);
   });
 });

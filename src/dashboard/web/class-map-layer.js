@@ -39,14 +39,14 @@ export class ClassMapLayer {
     // Its own pane above the field picture (350) and below tracks and footprints (overlayPane, 400), whatever order
     // the layers are switched on in.
     map.createPane('fe-classmap').style.zIndex = '380';
-    /** droneId -> { group, dirty, busy, lastAt, timer } */
+    /** droneId -> { group, cells (row:col -> polygon), revision (of the live map drawn), dirty, busy, lastAt, timer } */
     this.drones = new Map();
   }
 
   entry(droneId) {
     let e = this.drones.get(droneId);
     if (!e) {
-      e = { group: L.layerGroup(), dirty: true, busy: false, lastAt: 0, timer: null };
+      e = { group: L.layerGroup(), cells: new Map(), revision: null, dirty: true, busy: false, lastAt: 0, timer: null };
       if (this.visible) e.group.addTo(this.map);
       this.drones.set(droneId, e);
     }
@@ -102,12 +102,14 @@ export class ClassMapLayer {
     e.dirty = false;
     e.lastAt = Date.now();
     const stored = this.storedFlightOf(droneId);
-    const query = new window.URLSearchParams({ drone: droneId, cellM: String(CELL_M), ...(stored ? { flight: stored, from: 'store' } : {}) });
+    // A live map drawn before asks only for the cells changed since (a long flight's full map is megabytes).
+    const since = !stored && e.revision !== null ? { since: e.revision } : {};
+    const query = new window.URLSearchParams({ drone: droneId, cellM: String(CELL_M), ...(stored ? { flight: stored, from: 'store' } : since) });
     try {
       const res = await fetch(`/api/class-map?${query}`);
       // A drone whose flight is not kept (yet) has no class map: nothing to draw, no error for the operator.
       const view = res.ok ? await res.json() : null;
-      if (this.drones.get(droneId) === e) this.draw(e, view);
+      if (this.drones.get(droneId) === e) this.draw(droneId, e, view, Boolean(stored));
     } catch (error) {
       console.warn(`class map of ${droneId} not fetched:`, error);
       e.dirty = true;
@@ -117,9 +119,17 @@ export class ClassMapLayer {
     if (e.dirty) this.update(droneId);
   }
 
-  draw(e, view) {
-    e.group.clearLayers();
+  /** Every cell of a full answer; only the changed ones of a live map's changes (`full: false`). */
+  draw(droneId, e, view, stored) {
+    if (view?.full !== false) {
+      e.group.clearLayers();
+      e.cells.clear();
+    }
+    e.revision = stored ? null : (view?.revision ?? null);
     for (const cell of view?.cells ?? []) {
+      const key = `${cell.row}:${cell.col}`;
+      const old = e.cells.get(key);
+      if (old) e.group.removeLayer(old);
       const colour = classColour(cell.index);
       const polygon = L.polygon(cell.ring, {
         // A light outline: the grid reads, and the field picture under it still shows at the cells' edges.
@@ -136,6 +146,7 @@ export class ClassMapLayer {
       polygon.on('add', () => {
         const path = polygon.getElement();
         if (!path) return;
+        path.dataset.drone = droneId;
         path.dataset.label = cell.label;
         path.dataset.index = String(cell.index);
         path.dataset.share = String(cell.share);
@@ -143,6 +154,7 @@ export class ClassMapLayer {
         path.dataset.col = String(cell.col);
       });
       e.group.addLayer(polygon);
+      e.cells.set(key, polygon);
     }
   }
 }
