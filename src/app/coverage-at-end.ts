@@ -1,5 +1,7 @@
 // The retained `coverage` message at the end of a flight: an observer that keeps each result's footprint (bounded) as
 // the results go out, and publishes the coverage of the flight when it closes, so the crew knows before landing.
+import type { FrameSource } from '../capture/frame-source.js';
+import { wrapFrames } from '../capture/frame-wrapper.js';
 import type { Config } from '../config/schema.js';
 import { computeCoverage } from '../field/coverage-compute.js';
 import type { CoverageFrame } from '../field/coverage-frame.js';
@@ -18,25 +20,31 @@ const SEND_WAIT_MS = 2_000;
 /** The model's default crop (Resize 256, CenterCrop 224) as a share of the frame's shorter side. */
 const CROP_SHARE = 224 / 256;
 
+/** Frames whose exposure waits for their result: a frame that never gets one (a failed classification) is let go past this. */
+const EXPOSURES_KEPT = 256;
+
 export interface CoverageAtEnd {
   /** Each emitted result (after the sinks took it); keeps its footprint. */
   observe(result: Result): void;
   /** Computes and publishes the current flight's coverage; call before the link closes. */
   publish(): Promise<void>;
+  /** The source with each frame's exposure noted (the camera's own under auto-exposure) for its result's blur check. */
+  tapFrames(source: FrameSource): FrameSource;
 }
 
 /**
- * What the blur check can know live: the exposure when the camera's shutter is fixed (source.shutterUs), and the
- * frame size of the camera's output; with automatic exposure or from files, blur is reported as not checkable.
+ * What the blur check can know live: the frame size of the camera's output (each frame's exposure comes with the
+ * frame: a fixed shutter, or what rpicam-vid reported under auto-exposure); from files, blur is not checkable.
  */
-function liveCamera(config: Config, liveCameraSource: boolean): Pick<CoverageFrame, 'exposureS' | 'footprintPx'> {
+function liveFootprintPx(config: Config, liveCameraSource: boolean): number | null {
   const source = config.source;
-  if (!liveCameraSource || source.type !== 'rpicam' || source.shutterUs <= 0) return { exposureS: null, footprintPx: null };
-  return { exposureS: source.shutterUs / 1e6, footprintPx: Math.min(source.widthPx, source.heightPx) * CROP_SHARE };
+  if (!liveCameraSource || source.type !== 'rpicam') return null;
+  return Math.min(source.widthPx, source.heightPx) * CROP_SHARE;
 }
 
 export function coverageAtEnd(config: Config, liveCameraSource: boolean, send: (document: Coverage) => Promise<void>, logger: Logger): CoverageAtEnd {
-  const camera = liveCamera(config, liveCameraSource);
+  const footprintPx = liveFootprintPx(config, liveCameraSource);
+  const exposureUsBySeq = new Map<number, number>();
   let flight: { droneId: string; flightId: string } | null = null;
   let frames: CoverageFrame[] = [];
   let notCounted = 0;
@@ -64,8 +72,21 @@ export function coverageAtEnd(config: Config, liveCameraSource: boolean, send: (
       [frames, notCounted] = [[], 0];
     }
     flight = { droneId: result.droneId, flightId: result.flightId };
+    const exposureUs = exposureUsBySeq.get(result.seq);
+    exposureUsBySeq.delete(result.seq);
+    const camera = { exposureS: footprintPx !== null && exposureUs !== undefined ? exposureUs / 1e6 : null, footprintPx };
     if (frames.length >= MAX_COVERAGE_FRAMES) notCounted++;
     else frames.push({ ...resultFrame(result), ...camera });
   };
-  return { observe, publish };
+  const tapFrames = (source: FrameSource): FrameSource =>
+    wrapFrames(source, {
+      step: (frame) => {
+        if (footprintPx !== null && frame.exposureUs !== undefined) {
+          exposureUsBySeq.set(frame.seq, frame.exposureUs);
+          if (exposureUsBySeq.size > EXPOSURES_KEPT) exposureUsBySeq.delete(exposureUsBySeq.keys().next().value as number);
+        }
+        return frame;
+      },
+    });
+  return { observe, publish, tapFrames };
 }

@@ -154,6 +154,7 @@ async function openPublishing(
   // Pushed after publishing.close, so it runs before it (cleanups run in reverse): the retained coverage goes out on the open link.
   const coverage = coverageAtEnd(config, camera !== null, (doc) => link.publishJson('coverage', doc, { qos: 1, retain: true }), log);
   parts.cleanups.push(() => coverage.publish());
+  input.source = coverage.tapFrames(input.source);
   return { sink: publishing.sink, observe: coverage.observe, url, delivery: () => delivery };
 }
 

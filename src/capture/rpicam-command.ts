@@ -1,6 +1,6 @@
 // Finds rpicam-vid (or the older libcamera-vid) and builds its argument list from the source config.
 import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { basename, delimiter, join } from 'node:path';
 import type { RpicamSourceConfig } from '../config/schema.js';
 import type { I420Layout } from './i420-splitter.js';
 
@@ -40,6 +40,14 @@ export function findRpicamVid(command: string, env: NodeJS.ProcessEnv = process.
   );
 }
 
+/**
+ * True for rpicam-vid, which writes per-frame metadata (--metadata, rpicam-apps 1.1 and later); libcamera-vid
+ * builds older than that refuse the option, and a program of another name is not assumed to know it.
+ */
+export function writesMetadata(command: string): boolean {
+  return basename(command) === 'rpicam-vid';
+}
+
 /** Row length of raw frames: configured, or the width padded as the Pi's ISP pads YUV420 rows (64-byte aligned). */
 export function rpicamI420Layout(config: RpicamSourceConfig): I420Layout {
   const stride = config.strideBytes > 0 ? config.strideBytes : Math.ceil(config.widthPx / 64) * 64;
@@ -48,9 +56,10 @@ export function rpicamI420Layout(config: RpicamSourceConfig): I420Layout {
 
 /**
  * Arguments for a run that streams frames to stdout until stopped, with one timestamp line per frame
- * written to `ptsPath` (a FIFO we read as it is written: no file that grows all flight, nothing to poll).
+ * written to `ptsPath` (a FIFO we read as it is written: no file that grows all flight, nothing to poll) and,
+ * with `metadataPath`, each frame's metadata as JSON there (its exposure time, when auto-exposure sets it).
  */
-export function rpicamVidArgs(config: RpicamSourceConfig, ptsPath: string): string[] {
+export function rpicamVidArgs(config: RpicamSourceConfig, ptsPath: string, metadataPath: string | null = null): string[] {
   const args = [
     '-t',
     '0', // run until stopped
@@ -76,6 +85,7 @@ export function rpicamVidArgs(config: RpicamSourceConfig, ptsPath: string): stri
     // Without it frames and timestamp lines sit in stdio buffers and arrive late and in bursts.
     '--flush',
   ];
+  if (metadataPath !== null) args.push('--metadata', metadataPath, '--metadata-format', 'json');
   if (config.shutterUs > 0) args.push('--shutter', `${config.shutterUs}us`);
   if (config.gain > 0) args.push('--gain', String(config.gain));
   if (config.hflip) args.push('--hflip');

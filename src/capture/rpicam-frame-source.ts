@@ -1,9 +1,5 @@
 // Live frames from the Raspberry Pi camera: runs rpicam-vid, cuts its stdout into frames with sensor capture times, keeps only the newest, restarts it when it dies or hangs.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { constants, mkdtempSync, openSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { RpicamSourceConfig } from '../config/schema.js';
 import type { Logger } from '../platform/logger.js';
@@ -13,7 +9,9 @@ import { I420Splitter } from './i420-splitter.js';
 import { MjpegSplitter } from './mjpeg-splitter.js';
 import { LatestFrameSlot } from './latest-frame-slot.js';
 import { PtsClock, monoToWallMs, parsePtsLine } from './pts-clock.js';
-import { findRpicamVid, isCameraMissingLine, rpicamI420Layout, rpicamVidArgs } from './rpicam-command.js';
+import { findRpicamVid, isCameraMissingLine, rpicamI420Layout, rpicamVidArgs, writesMetadata } from './rpicam-command.js';
+import { RpicamFifos } from './rpicam-fifos.js';
+import { RunExposures } from './rpicam-metadata.js';
 
 /** Why a captured frame never reached the pipeline. */
 export type RpicamDropReason = 'classifier-busy' | Exclude<SplitDropReason, 'garbage'>;
@@ -58,6 +56,7 @@ interface Run {
   clock: PtsClock;
   frames: Map<number, { bytes: Buffer; arrivalMonoMs: number }>;
   pts: Map<number, number>;
+  exposures: RunExposures;
   framesSeen: number;
   ptsSeen: number;
   nextToDeliver: number;
@@ -87,19 +86,14 @@ export class RpicamFrameSource implements FrameSource {
   private restartTimer: NodeJS.Timeout | undefined;
   private readonly watchdog: NodeJS.Timeout;
   private firstFrame: { resolve: () => void; reject: (err: Error) => void } | null = null;
-  /** Private folder holding the timestamps FIFO. */
-  private readonly ptsDir: string;
-  private readonly ptsPath: string;
+  private readonly fifos: RpicamFifos;
 
   private constructor(private readonly options: RpicamFrameSourceOptions) {
     const { config } = options;
     this.command = findRpicamVid(config.command, options.env ?? process.env);
-    this.ptsDir = mkdtempSync(join(tmpdir(), 'fieldeye-rpicam-'));
-    this.ptsPath = join(this.ptsDir, 'pts.fifo');
-    // A FIFO, not a pipe on fd 3: Node's extra stdio "pipes" are socketpairs, which rpicam-vid cannot fopen
-    // through /dev/fd. mkfifo is coreutils (always there); Node has no mkfifo of its own.
-    execFileSync('mkfifo', ['-m', '600', this.ptsPath]);
-    this.args = rpicamVidArgs(config, this.ptsPath);
+    // The frames' own exposure is read when the shutter is automatic and the program can report it.
+    this.fifos = new RpicamFifos(config.shutterUs <= 0 && writesMetadata(this.command));
+    this.args = rpicamVidArgs(config, this.fifos.ptsPath, this.fifos.metadataPath);
     this.raw = config.codec === 'yuv420' ? { format: 'i420', ...rpicamI420Layout(config) } : undefined;
     this.slot = new LatestFrameSlot<Captured>(() => this.drop('classifier-busy'));
     this.watchdog = setInterval(() => this.checkStall(), Math.max(25, Math.min(config.stallTimeoutMs, config.startTimeoutMs) / 4));
@@ -157,7 +151,7 @@ export class RpicamFrameSource implements FrameSource {
     clearTimeout(this.restartTimer);
     this.slot.close();
     if (this.run) await this.stopRun(this.run, 'closing');
-    rmSync(this.ptsDir, { recursive: true, force: true });
+    this.fifos.remove();
   }
 
   private drop(reason: RpicamDropReason): void {
@@ -168,11 +162,10 @@ export class RpicamFrameSource implements FrameSource {
   private startRun(): void {
     const { config, logger } = this.options;
     const n = ++this.runs;
-    // Opened read-write so the open neither blocks waiting for a writer nor sees end-of-file between
-    // runs; non-blocking so libuv can poll it like any pipe.
-    const ptsStream = new Socket({ fd: openSync(this.ptsPath, constants.O_RDWR | constants.O_NONBLOCK), readable: true, writable: false });
+    const ptsStream = RpicamFifos.open(this.fifos.ptsPath);
+    const metadataStream = this.fifos.metadataPath === null ? null : RpicamFifos.open(this.fifos.metadataPath);
     const child = spawn(this.command, this.args, {
-      // stdin closed, stdout = frames, stderr = log lines; timestamps go to the FIFO.
+      // stdin closed, stdout = frames, stderr = log lines; timestamps and metadata go to the FIFOs.
       stdio: ['ignore', 'pipe', 'pipe'],
       env: this.options.env ?? process.env,
     });
@@ -184,6 +177,7 @@ export class RpicamFrameSource implements FrameSource {
       clock: new PtsClock(),
       frames: new Map(),
       pts: new Map(),
+      exposures: new RunExposures(),
       framesSeen: 0,
       ptsSeen: 0,
       nextToDeliver: 0,
@@ -213,6 +207,7 @@ export class RpicamFrameSource implements FrameSource {
       run.pts.set(run.ptsSeen++, pts);
       this.deliverReady(run, false);
     });
+    metadataStream?.setEncoding('utf8').on('data', (text: string) => run.exposures.push(text));
     child.once('error', (err: NodeJS.ErrnoException) => {
       run.stderrTail.push(`cannot start ${this.command}: ${err.code ?? err.message}`);
     });
@@ -222,7 +217,7 @@ export class RpicamFrameSource implements FrameSource {
     void run.exited.then(() => {
       clearInterval(timer);
       // Lines still in the FIFO belong to frames of this run: give them a moment, then let go of it.
-      setTimeout(() => ptsStream.destroy(), PTS_WAIT_MS).unref();
+      setTimeout(() => [ptsStream, metadataStream].forEach((s) => s?.destroy()), PTS_WAIT_MS).unref();
     });
     log.debug({ codec: config.codec, raw: this.raw ?? null }, 'rpicam-vid started');
   }
@@ -265,6 +260,7 @@ export class RpicamFrameSource implements FrameSource {
       }
       run.frames.delete(k);
       run.pts.delete(k);
+      const exposureUs = this.options.config.shutterUs > 0 ? this.options.config.shutterUs : run.exposures.take(k);
       run.nextToDeliver++;
       run.delivered++;
       this.onFrame(run);
@@ -274,8 +270,8 @@ export class RpicamFrameSource implements FrameSource {
         bytes: frame.bytes,
         name: `rpicam-${run.n}-${k}`,
         ...(this.raw ? { raw: this.raw } : {}),
-        // A fixed --shutter is every frame's exposure; with automatic exposure the frame's own is not read yet.
-        ...(this.options.config.shutterUs > 0 ? { exposureUs: this.options.config.shutterUs } : {}),
+        // A fixed --shutter is every frame's exposure; with automatic exposure, the one rpicam-vid reported.
+        ...(exposureUs !== undefined ? { exposureUs } : {}),
       });
     }
   }

@@ -1,9 +1,10 @@
 // End to end: `fieldeye run` with source type rpicam against a STAND-IN rpicam-vid on PATH (no camera here): yuv420 and mjpeg flights, a restart, a missing camera.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ResultSchema } from '../../src/publish/result-schema.js';
+import { readFlight } from '../../src/flight/flight-reader.js';
 import { HealthSchema } from '../../src/publish/health-schema.js';
 import { startMosquitto } from '../support/mosquitto.js';
 import { startCollector } from '../support/mqtt-collector.js';
@@ -67,6 +68,30 @@ describe('fieldeye run with a stand-in rpicam-vid', () => {
     const restart = logLines(run.stdout).find((l) => l['msg'] === 'rpicam-vid ended: restarting it');
     expect(restart?.['exit']).toMatch(/exit code 255/);
     expect(run.stdout).toMatch(/\| frames dropped\s+\| .*truncated 1/);
+  });
+
+  it("auto-exposure: the recording keeps each frame's exposure as rpicam-vid reported it (--metadata)", async () => {
+    const standin = standinEnv(jpegDir);
+    // The stand-in's auto-exposure: 3,000 us + 10 x frame index, so each recorded value names the frame it came from.
+    const env = { ...standin.env, STANDIN_EXPOSURE_US: Array.from({ length: 400 }, (_, k) => 3000 + 10 * k).join(',') };
+    const rec = join(work, 'ae-recordings');
+    const sinks = `sinks: { mqtt: { enabled: false } }\nrecord: { enabled: true, dir: ${rec} }`;
+    const { config, out } = flight('ae', '{ type: rpicam, codec: mjpeg, widthPx: 640, heightPx: 480, framerateFps: 30 }', sinks);
+    const run = await runCli(['run', '--config', config, '--max-frames', '30', '--out', out], env);
+    expect(run.code, run.stderr).toBe(0);
+    const argv = standin.runs()[0]?.argv ?? [];
+    expect(argv[argv.indexOf('--metadata-format') + 1]).toBe('json');
+    const recorded = await readFlight(join(rec, readdirSync(rec)[0]!));
+    const exposures = recorded.frames.map((f) => [Number(f.name.split('-')[2]), f.source['exposureUs'] as number | undefined] as const);
+    expect(exposures).toHaveLength(30);
+    // The first frames leave before rpicam-vid's buffered metadata arrives; the rest carry a value of their own frame
+    // or an earlier one.
+    const known = exposures.filter(([, us]) => us !== undefined);
+    expect(known.length).toBeGreaterThan(5);
+    for (const [index, us] of known) {
+      const from = ((us as number) - 3000) / 10;
+      expect(Number.isInteger(from) && from <= index, `frame ${index}: ${us} us`).toBe(true);
+    }
   });
 
   it('the health topic carries the camera state and its restarts', async () => {
