@@ -1,6 +1,7 @@
 // The live flights' class maps kept up to date as results arrive: each new footprint is clipped once into the drone's
 // cells instead of every footprint on every request (18,000 results took ~450 ms and 7.7 MB a request, every 1.5 s per
 // open page), and a page that gives back the revision it has gets only the cells changed since.
+import { randomBytes } from 'node:crypto';
 import { CellAccumulator } from '../geo/class-map-cells.js';
 import type { DashboardEvent, ResultView } from './dashboard-types.js';
 import type { DashboardState } from './dashboard-state.js';
@@ -26,6 +27,8 @@ export class LiveClassMaps {
   /** droneId -> cellM -> map, in the order last asked. */
   private readonly maps = new Map<string, Map<number, LiveMap>>();
   private generations = 0;
+  /** Names this process in every revision: a page left open across a dashboard restart gets the whole map again. */
+  private readonly instance = randomBytes(4).toString('hex');
   private readonly unsubscribe: () => void;
 
   constructor(private readonly state: DashboardState) {
@@ -51,9 +54,11 @@ export class LiveClassMaps {
     if (!map) map = this.build(live.flightId, live.results, cellM);
     byCell.set(cellM, map);
     while (byCell.size > CELL_SIZES_KEPT) byCell.delete(byCell.keys().next().value as number);
-    const revision = `${map.generation}.${map.footprints}`;
-    const [gen, count] = (since ?? '').split('.').map(Number);
-    const delta = gen === map.generation && count !== undefined && Number.isInteger(count) && count <= map.footprints;
+    const built = `${this.instance}-${map.generation}`;
+    const revision = `${built}.${map.footprints}`;
+    const [sinceBuilt, sinceCount] = (since ?? '').split('.');
+    const count = Number(sinceCount);
+    const delta = sinceBuilt === built && /^\d+$/.test(sinceCount ?? '') && count <= map.footprints;
     const cells = map.cells === null ? [] : delta ? map.cells.cellsTouchedAfter(count) : map.cells.cells();
     const view = { droneId, flightId: map.flightId, cellM, epsg: map.epsg, footprints: map.footprints, revision, full: !delta };
     return { ...view, cells: cellViews(cells, map.indexOf) };

@@ -90,7 +90,20 @@ describe('LiveClassMaps', () => {
     const { maps, send, recomputed } = setUp();
     send(...seqs(0, 12));
     const ten = maps.view('d1', 10, null)!;
-    for (const since of ['', 'garbage', '0.0', `${ten.revision!.split('.')[0]}.999`, `${Number(ten.revision!.split('.')[0]) + 1}.0`]) {
+    const [built, count] = ten.revision!.split('.');
+    const [instance, generation] = built!.split('-');
+    const others = [
+      '',
+      'garbage',
+      '0.0',
+      `${built}.999`,
+      `${built}.-1`,
+      `${built}.1e1`,
+      `${instance}-${Number(generation) + 1}.${count}`,
+      `ffffffff-${generation}.${count}`,
+    ];
+    expect(maps.view('d1', 10, `${built}.${count}`)!.full).toBe(false);
+    for (const since of others) {
       const view = maps.view('d1', 10, since)!;
       expect(view.full, since).toBe(true);
       expect(withoutRevision(view)).toEqual(recomputed());
@@ -126,6 +139,17 @@ describe('LiveClassMaps', () => {
     const east = maps2.view('d1', 10, west.revision!)!;
     expect([east.full, east.epsg]).toEqual([true, 32632]);
     expect(withoutRevision(east)).toEqual(recomputed2());
+  });
+
+  it("answers the whole map to a page that kept another dashboard process's revision (a restart)", () => {
+    const one = setUp();
+    const two = setUp();
+    one.send(...seqs(0, 12));
+    two.send(...seqs(0, 12));
+    const before = one.maps.view('d1', 10, null)!;
+    const after = two.maps.view('d1', 10, before.revision!)!;
+    expect(after.full).toBe(true);
+    expect(after.revision).not.toBe(before.revision);
   });
 
   it('keeps a few cell sizes per drone, and starts from nothing once closed', () => {
