@@ -46,7 +46,11 @@ export class LiveClassMaps {
    */
   view(droneId: string, cellM: number, since: string | null): ClassMapView | undefined {
     const live = this.state.flightResults(droneId);
-    if (!live) return undefined;
+    if (!live) {
+      // A drone the state let go of (dashboard.maxDrones) takes its maps with it.
+      this.maps.delete(droneId);
+      return undefined;
+    }
     const byCell = this.maps.get(droneId) ?? new Map<number, LiveMap>();
     this.maps.set(droneId, byCell);
     let map = byCell.get(cellM);
