@@ -61,15 +61,19 @@ export function startHealthReporter(deps: HealthReporterDeps): HealthReporter {
   const now = deps.now ?? Date.now;
   const cpuTempC = deps.cpuTempC ?? (() => readSocTemperatureC());
   const throttle = deps.throttle ?? (() => readThrottleFlags());
-  let windowStartMs = now();
-  let windowFromResult = deps.metrics.results;
+  let current = { startMs: now(), fromResult: deps.metrics.results };
+  let previous: typeof current | null = null;
 
   const report = async (): Promise<Health | null> => {
     const at = now();
-    const window = deps.metrics.window(windowFromResult);
-    const windowS = Math.max(0, (at - windowStartMs) / 1000);
-    windowStartMs = at;
-    windowFromResult = deps.metrics.results;
+    // A report soon after the last one (the one at the end of a flight) reaches back over the last window too: a
+    // window of a fraction of a second has no results, and a finished flight would read 0 fps with no latency.
+    const short = previous !== null && deps.intervalS > 0 && at - current.startMs < (deps.intervalS * 1000) / 2;
+    const from = short && previous ? previous : current;
+    const window = deps.metrics.window(from.fromResult);
+    const windowS = Math.max(0, (at - from.startMs) / 1000);
+    previous = current;
+    current = { startMs: at, fromResult: deps.metrics.results };
     const stats = deps.outboxStats();
     const failed = Object.values(deps.metrics.failedByStage).reduce((sum, n) => sum + n, 0);
     const camera = deps.camera?.() ?? null;

@@ -10,7 +10,10 @@ export const HealthSchema = z.strictObject({
   flightId: z.string().min(1),
   /** When this report was made, ISO 8601 UTC. */
   at: z.iso.datetime(),
-  /** Length of the window the rates and percentiles below cover. */
+  /**
+   * Length of the window the rates and percentiles below cover: since the last report, or, for a report less than half
+   * an interval after it (the last one of a flight), since the one before.
+   */
   windowS: z.number().nonnegative(),
   /** Results per second over the window. */
   fps: z.number().nonnegative(),
