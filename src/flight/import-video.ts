@@ -1,17 +1,15 @@
 // `fieldeye import video`: a drone video and its DJI SRT telemetry become a flight folder; frames are decoded with ffmpeg.
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { autoFlightId } from '../platform/flight-id.js';
 import type { Logger } from '../platform/logger.js';
+import { startProgress } from '../platform/progress.js';
+import { decodeJpegs, ffTool, videoDurationS } from './ffmpeg-tools.js';
 import { parseDjiSrt } from './dji-srt.js';
 import { FlightWriter } from './flight-writer.js';
 import { noFixPeriods } from './no-fix-periods.js';
 import type { FlightManifest } from './recording-format.js';
-
-const run = promisify(execFile);
 
 export interface ImportVideoOptions {
   video: string;
@@ -26,19 +24,9 @@ export interface ImportVideoOptions {
   logger: Logger;
 }
 
-async function tool(name: 'ffmpeg' | 'ffprobe', args: string[]): Promise<string> {
-  try {
-    return (await run(name, args, { maxBuffer: 16 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new Error(`${name} not found: install it (Debian package ffmpeg) to import videos`, { cause: err });
-    throw new Error(`${name} failed on ${args.at(-1)}: ${(e.stderr ?? e.message).trim().split('\n').slice(-2).join(' ')}`, { cause: err });
-  }
-}
-
 /** The container's creation_time (DJI writes it), ms since the epoch; null when absent. */
 async function videoCreationMs(video: string): Promise<number | null> {
-  const out = await tool('ffprobe', ['-v', 'error', '-show_entries', 'format_tags=creation_time', '-of', 'default=nw=1:nk=1', video]);
+  const out = await ffTool('ffprobe', ['-v', 'error', '-show_entries', 'format_tags=creation_time', '-of', 'default=nw=1:nk=1', video]);
   const ms = Date.parse(out.trim());
   return Number.isFinite(ms) ? ms : null;
 }
@@ -74,8 +62,15 @@ export async function importVideo(options: ImportVideoOptions): Promise<FlightMa
 
   const tmp = await mkdtemp(join(tmpdir(), 'fieldeye-import-video-'));
   try {
-    // Frame k of the fps filter is the video at k/fps s (nearest source frame).
-    await tool('ffmpeg', ['-nostdin', '-v', 'error', '-i', options.video, '-vf', `fps=${options.fps}`, '-q:v', '3', join(tmp, '%06d.jpg')]);
+    // Frame k of the fps filter is the video at k/fps s (nearest source frame). A long 4K video takes minutes here:
+    // the bar counts video seconds decoded.
+    const durationS = await videoDurationS(options.video);
+    const decoding = startProgress('import: decoding video (s)', Math.ceil(durationS ?? 0));
+    try {
+      await decodeJpegs(options.video, options.fps, join(tmp, '%06d.jpg'), (s) => decoding.update(Math.floor(s)));
+    } finally {
+      decoding.done();
+    }
     const files = (await readdir(tmp)).filter((f) => f.endsWith('.jpg')).sort();
     if (files.length === 0) throw new Error(`${options.video}: ffmpeg decoded no frames; is it a video?`);
     const writer = await FlightWriter.create(

@@ -2,7 +2,7 @@
 // tagged with exiftool (DJI-style XMP, a photo without GPS); `fieldeye import video` on a video made with ffmpeg
 // and a DJI SRT with a GPS dropout; both imported flights replay with positions from the imported telemetry.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -152,5 +152,17 @@ describe('fieldeye import video', () => {
     ]);
     expect(replayed[4]?.positionReason).toMatch(/no GPS fix/);
     expect(replayed[7]?.positionReason).toMatch(/^stale/);
+  });
+
+  it('names a file ffmpeg cannot decode and writes no flight', async () => {
+    const bad = join(work, 'not-a-video.mp4');
+    writeFileSync(bad, 'these are not video bytes\n');
+    const srt = join(work, 'bad.SRT');
+    writeFileSync(srt, '1\n00:00:00,000 --> 00:00:01,000\nHOME(149.0251,-20.2532) 2017.08.05 14:11:51\nGPS(149.0250,-20.2530,16) BAROMETER:11.0\n\n');
+    const out = join(work, 'bad-flight');
+    const r = await runCli(['import', 'video', bad, '--srt', srt, '--out', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/not-a-video\.mp4: ffmpeg could not decode it; is it a video\? \(.*Invalid data found when processing input/);
+    expect(existsSync(out)).toBe(false);
   });
 });

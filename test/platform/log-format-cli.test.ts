@@ -1,13 +1,14 @@
 // The CLI's output through the real path: under a pseudo-terminal (util-linux `script`) pretty lines, a progress bar and
 // the replay table first; through pipes the same JSON lines as ever; --log-format / FIELDEYE_LOG_FORMAT choose.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSynthModel } from '../../src/model/synth-model.js';
 import { CLI, REPO_ROOT, logLines, runCli } from '../support/run-cli.js';
+import { writeTestVideo } from '../support/test-video.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldeye-log-format-'));
 const flight = join(dir, 'flight');
@@ -119,6 +120,19 @@ describe('fieldeye on a terminal', () => {
     expect(code, screen).toBe(0);
     expect(screen).toMatch(/import: reading photos \[[^\]]*\] \d+\/9/);
     expect(visibleLines(screen).at(-1)).toMatch(/^imported 9 frames into /);
+  }, 120_000);
+
+  it('import video on a terminal: a bar over the video seconds ffmpeg has decoded, then the summary line', async () => {
+    const video = join(dir, 'clip.mp4');
+    writeTestVideo(video);
+    const srt = join(dir, 'clip.SRT');
+    writeFileSync(srt, '1\n00:00:00,000 --> 00:00:01,000\nHOME(149.0251,-20.2532) 2017.08.05 14:11:51\nGPS(149.0250,-20.2530,16) BAROMETER:11.0\n\n');
+    const { code, screen } = await runOnTty(['import', 'video', video, '--srt', srt, '--out', join(dir, 'video-tty'), '--fps', '2']);
+    expect(code, screen).toBe(0);
+    // The 4 s test video: the bar starts at 0 of 4 seconds and ends full (ffmpeg's -progress out_time).
+    expect(screen).toMatch(/import: decoding video \(s\) \[[^\]]*\] 0\/4/);
+    expect(screen).toMatch(/import: decoding video \(s\) \[[^\]]*\] 4\/4/);
+    expect(visibleLines(screen).some((l) => /^imported 8 frames into /.test(l))).toBe(true);
   }, 120_000);
 
   it('simulate on a terminal: a progress bar, cleared when done, then its line', async () => {
