@@ -31,6 +31,20 @@ async function videoCreationMs(video: string): Promise<number | null> {
   return Number.isFinite(ms) ? ms : null;
 }
 
+/**
+ * Frame k of the fps filter is the video at k/fps s (nearest source frame). A long 4K video takes minutes: the bar
+ * counts the video seconds decoded.
+ */
+async function decodeWithProgress(video: string, fps: number, pattern: string): Promise<void> {
+  const durationS = await videoDurationS(video);
+  const decoding = startProgress('import: decoding video (s)', Math.ceil(durationS ?? 0));
+  try {
+    await decodeJpegs(video, fps, pattern, (s) => decoding.update(Math.floor(s)));
+  } finally {
+    decoding.done();
+  }
+}
+
 export async function importVideo(options: ImportVideoOptions): Promise<FlightManifest> {
   let text: string;
   try {
@@ -62,15 +76,7 @@ export async function importVideo(options: ImportVideoOptions): Promise<FlightMa
 
   const tmp = await mkdtemp(join(tmpdir(), 'fieldeye-import-video-'));
   try {
-    // Frame k of the fps filter is the video at k/fps s (nearest source frame). A long 4K video takes minutes here:
-    // the bar counts video seconds decoded.
-    const durationS = await videoDurationS(options.video);
-    const decoding = startProgress('import: decoding video (s)', Math.ceil(durationS ?? 0));
-    try {
-      await decodeJpegs(options.video, options.fps, join(tmp, '%06d.jpg'), (s) => decoding.update(Math.floor(s)));
-    } finally {
-      decoding.done();
-    }
+    await decodeWithProgress(options.video, options.fps, join(tmp, '%06d.jpg'));
     const files = (await readdir(tmp)).filter((f) => f.endsWith('.jpg')).sort();
     if (files.length === 0) throw new Error(`${options.video}: ffmpeg decoded no frames; is it a video?`);
     const writer = await FlightWriter.create(
