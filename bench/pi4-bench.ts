@@ -8,7 +8,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { generatedModelsDir } from '../src/app/resolve-model.js';
 import { ensureSynthModel } from '../src/model/synth-model.js';
@@ -181,5 +181,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     log: (s) => console.error(`pi4-bench: ${s}`),
   });
   console.log(pi4Markdown(report, header(report)));
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ instrument: values.instrument, ...report }, null, 2)}\n`);
+  // The instrument named relative to the checkout, as the models are: reports are compared across machines.
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ instrument: relative(root, resolve(values.instrument)), ...report }, null, 2)}\n`);
 }
