@@ -19,9 +19,10 @@ interface LiveMap {
   epsg: number | null;
   /** The footprints' bounding box: its centre picks the zone, as classMapView does for the same results. */
   box: LonLatBox;
-  /** Counted results added so far (the accumulator's own count when it exists). */
-  footprints: number;
 }
+
+/** Counted results in the map so far: the accumulator's own count. */
+const footprintsOf = (map: LiveMap): number => map.cells?.added ?? 0;
 
 export class LiveClassMaps {
   /** droneId -> cellM -> map, in the order last asked. */
@@ -59,25 +60,25 @@ export class LiveClassMaps {
     byCell.set(cellM, map);
     while (byCell.size > CELL_SIZES_KEPT) byCell.delete(byCell.keys().next().value as number);
     const built = `${this.instance}-${map.generation}`;
-    const revision = `${built}.${map.footprints}`;
+    const footprints = footprintsOf(map);
+    const revision = `${built}.${footprints}`;
     const [sinceBuilt, sinceCount] = (since ?? '').split('.');
     const count = Number(sinceCount);
-    const delta = sinceBuilt === built && /^\d+$/.test(sinceCount ?? '') && count <= map.footprints;
+    const delta = sinceBuilt === built && /^\d+$/.test(sinceCount ?? '') && count <= footprints;
     const cells = map.cells === null ? [] : delta ? map.cells.cellsTouchedAfter(count) : map.cells.cells();
-    const view = { droneId, flightId: map.flightId, cellM, epsg: map.epsg, footprints: map.footprints, revision, full: !delta };
+    const view = { droneId, flightId: map.flightId, cellM, epsg: map.epsg, footprints, revision, full: !delta };
     return { ...view, cells: cellViews(cells, map.indexOf) };
   }
 
   private build(flightId: string | null, results: Iterable<ResultView>, cellM: number): LiveMap {
     const counted = withFootprints(results);
     const box = extendBox(NO_BOX, counted);
-    const map: LiveMap = { generation: ++this.generations, flightId, cells: null, indexOf: new Map(), epsg: null, box, footprints: 0 };
+    const map: LiveMap = { generation: ++this.generations, flightId, cells: null, indexOf: new Map(), epsg: null, box };
     if (counted.length === 0) return map;
     const zone = boxZone(box);
     map.cells = new CellAccumulator(zone, cellM);
     map.epsg = zone.epsg;
     for (const r of counted) addFootprint(map.cells, map.indexOf, r);
-    map.footprints = map.cells.added;
     return map;
   }
 
@@ -96,7 +97,6 @@ export class LiveClassMaps {
         continue;
       }
       addFootprint(map.cells, map.indexOf, event.result);
-      map.footprints = map.cells.added;
     }
   }
 }
